@@ -50,7 +50,7 @@ def scaled(full: int, quick: int) -> int:
     return quick if quick_mode() else full
 
 
-def progress(iterable=None, **kwargs):
+def progress_bar(iterable=None, **kwargs):
     """A tqdm progress bar that renders in JupyterLab and in a terminal."""
     from tqdm.auto import tqdm
 

@@ -39,9 +39,14 @@ def info_nce(query: torch.Tensor, key: torch.Tensor, temperature: float = 0.1) -
     return info_nce_from_scores(q @ k.T / temperature)
 
 
-def infonce_bound(loss: torch.Tensor | float, batch_size: int) -> float:
-    """The mutual-information lower bound log N - L (nats) that an InfoNCE loss L certifies."""
-    return math.log(batch_size) - float(loss)
+def info_nce_mi_bound(scores: torch.Tensor) -> torch.Tensor:
+    """The InfoNCE lower bound on I(X; Y), in nats: log N - InfoNCE(scores).
+
+    scores: (N, N) critic scores, positives on the diagonal. Returns a scalar tensor that
+    keeps its gradient, so a critic can be trained by maximising it. It can never exceed
+    log N, whatever the true mutual information: the bound saturates.
+    """
+    return math.log(scores.shape[0]) - info_nce_from_scores(scores)
 
 
 def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:

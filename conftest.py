@@ -1,0 +1,62 @@
+"""Test-session set-up: a private progress home, fresh solution notebooks, the environment of
+each notebook run (nbval), and a table of every notebook's run time at the end."""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+SOLUTIONS = ROOT / "build" / "solutions"
+RESULTS = ROOT / "build" / "results.jsonl"
+
+# Solution notebooks: every check must pass and every bar is asserted.
+SOLUTION_ENV = {"SSL_COURSE_STRICT": "1", "SSL_COURSE_QUICK": "0", "SSL_COURSE_RESULTS": str(RESULTS)}
+# Learner notebooks: every check must say "not attempted"; training shrinks, bars are reported only.
+LEARNER_ENV = {"SSL_COURSE_STRICT": "not_attempted", "SSL_COURSE_QUICK": "1", "SSL_COURSE_RESULTS": ""}
+
+_times: dict[str, float] = {}
+
+
+def pytest_configure(config):
+    # Never touch the user's own progress file from the tests.
+    os.environ["SSL_COURSE_HOME"] = tempfile.mkdtemp(prefix="ssl-course-test-home-")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    if getattr(config.option, "nbval_lax", False) or getattr(config.option, "nbval", False):
+        from ssl_course.build import build
+
+        build(ROOT, learner=False)  # solutions only: a stale learner notebook must still fail its test
+        RESULTS.unlink(missing_ok=True)
+
+
+def _notebook(item) -> Path | None:
+    path = Path(str(item.fspath))
+    return path if path.suffix == ".ipynb" else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    nb = _notebook(item)
+    if nb is None:
+        return
+    env = SOLUTION_ENV if SOLUTIONS in nb.parents else LEARNER_ENV
+    os.environ.update(env)  # read by the kernel that nbval starts for this notebook
+
+
+def pytest_runtest_logreport(report):
+    if report.nodeid.split("::")[0].endswith(".ipynb"):
+        key = report.nodeid.split("::")[0]
+        _times[key] = _times.get(key, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _times:
+        return
+    tr = terminalreporter
+    tr.section("notebook run times")
+    for name, secs in sorted(_times.items()):
+        tr.write_line(f"{secs:7.1f} s  {name}")
+    tr.write_line(f"{sum(_times.values()):7.1f} s  in all")

@@ -1,0 +1,119 @@
+"""One source, two notebooks.
+
+A chapter's source is `notebooks/src/NN_name.py` in jupytext's percent format. Code between
+`### BEGIN SOLUTION` and `### END SOLUTION` is the solution:
+- the learner notebook (`notebooks/NN_name.ipynb`, committed, no outputs) gets, in its place,
+  `raise NotImplementedError(...)` at the same indentation;
+- the solution notebook (`build/solutions/NN_name.ipynb`, generated, not committed) keeps it.
+Cells holding a solution are tagged "exercise" (learner) or "solution" (solution version).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+_CHECK_ID = re.compile(r"""check\(\s*["'](\d\d\.\w+)["']""")
+
+
+def repo_root() -> Path:
+    """The course checkout: the package's parent when it holds notebooks/src, else the cwd."""
+    here = Path(__file__).resolve().parents[1]
+    return here if (here / "notebooks" / "src").is_dir() else Path.cwd()
+
+
+def strip_solutions(code: str, where: str = "") -> str:
+    """Replace each solution region by a NotImplementedError at the region's indentation."""
+    out, inside, indent = [], False, ""
+    ex_ids = _CHECK_ID.findall(code)
+    for n, line in enumerate(code.splitlines(), 1):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise ValueError(f"{where} line {n}: {BEGIN} inside another solution region")
+            inside, indent = True, line[: len(line) - len(line.lstrip())]
+            label = f"Exercise {ex_ids[0]}" if ex_ids else "Exercise"
+            out.append(f'{indent}raise NotImplementedError("{label}: replace this line with your code")')
+        elif stripped == END:
+            if not inside:
+                raise ValueError(f"{where} line {n}: {END} without {BEGIN}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{where}: {BEGIN} is never closed by {END}")
+    return "\n".join(out)
+
+
+def _markers_removed(code: str) -> str:
+    return "\n".join(l for l in code.splitlines() if l.strip() not in (BEGIN, END))
+
+
+def make_notebooks(source: Path) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """(learner, solution) notebooks from one percent-format source file."""
+    import jupytext
+
+    nb = jupytext.read(source, fmt="py:percent")
+    learner, solution = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
+    meta = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"}}
+    for book in (learner, solution):
+        book.metadata = nbformat.from_dict(meta)
+    for i, cell in enumerate(nb.cells):
+        for book, version in ((learner, "learner"), (solution, "solution")):
+            if cell.cell_type == "markdown":
+                new = nbformat.v4.new_markdown_cell(cell.source)
+            else:
+                has_solution = BEGIN in cell.source
+                src = (strip_solutions(cell.source, f"{source.name} cell {i}") if version == "learner"
+                       else _markers_removed(cell.source))
+                new = nbformat.v4.new_code_cell(src)
+                tags = list(cell.metadata.get("tags", []))
+                if has_solution:
+                    tags.append("exercise" if version == "learner" else "solution")
+                if tags:
+                    new.metadata["tags"] = tags
+            new.id = f"cell-{i:03d}"  # stable ids: regenerating gives the same bytes
+            book.cells.append(new)
+    return learner, solution
+
+
+def sources(root: Path | None = None) -> list[Path]:
+    root = root or repo_root()
+    return sorted((root / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+
+
+def render(nb) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def build(root: Path | None = None, check_only: bool = False, learner: bool = True) -> list[str]:
+    """Write the learner and solution notebooks and return the learner notebooks that were out
+    of date (or missing). check_only: write nothing. learner=False: write the solutions only."""
+    root = root or repo_root()
+    stale = []
+    for src in sources(root):
+        learner, solution = make_notebooks(src)
+        target = root / "notebooks" / (src.stem + ".ipynb")
+        text = render(learner)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            stale.append(str(target.relative_to(root)))
+            if learner and not check_only:
+                target.write_text(text, encoding="utf-8")
+        if not check_only:
+            sol = root / "build" / "solutions" / (src.stem + ".ipynb")
+            sol.parent.mkdir(parents=True, exist_ok=True)
+            sol.write_text(render(solution), encoding="utf-8")
+    if not check_only:
+        return stale
+    expected = {s.stem for s in sources(root)}
+    stale += [str(p.relative_to(root)) + " (no source)" for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+              if p.stem not in expected]
+    return stale
+
+
+def exercise_ids(code: str) -> list[str]:
+    """The exercise ids a notebook checks, in order of appearance."""
+    return list(dict.fromkeys(_CHECK_ID.findall(code)))

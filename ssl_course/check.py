@@ -1,0 +1,416 @@
+"""Graded checks: `check("01.info_nce", info_nce)` runs a learner's function against the
+exercise's cases and says passed, failed (the first failing case, expected vs got, a hint)
+or not attempted (the function still raises NotImplementedError).
+
+An exercise (see `ssl_course/exercises/`) is a list of tests; each test calls the learner's
+function on fresh copies of its inputs and returns a `Failure` or None. The builders below
+cover the usual kinds: fixed cases against the reference, Hypothesis property tests against
+the reference, and gradients.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import html
+import importlib
+import io
+import json
+import os
+import pkgutil
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import torch
+
+STRICT_ENV = "SSL_COURSE_STRICT"  # "1": anything but a pass raises; "not_attempted": anything else raises
+GRADE_LOG_ENV = "SSL_COURSE_GRADE_LOG"  # ssl-course grade collects results through this file
+
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+
+
+class NotAttempted(Exception):
+    """Raised inside a test when the learner's function raises NotImplementedError."""
+
+
+class CheckFailed(AssertionError):
+    """Strict mode: a check did not end as expected."""
+
+
+@dataclass
+class Failure:
+    """What went wrong, in one line, and on which case."""
+
+    case: str
+    reason: str
+    expected: Any = None
+    got: Any = None
+
+
+@dataclass
+class Case:
+    """One call of the function under test: a readable name and its arguments."""
+
+    name: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+
+Test = Callable[[Callable], "Failure | None"]
+
+
+@dataclass
+class Exercise:
+    id: str
+    title: str
+    reference: Callable
+    tests: list  # list[Test]
+    hint: str = ""
+
+
+# ----------------------------------------------------------------------------- registry
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    if exercise.id in _REGISTRY:
+        raise ValueError(f"exercise {exercise.id!r} is registered twice")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def _load_all() -> None:
+    from . import exercises
+
+    for mod in pkgutil.iter_modules(exercises.__path__):
+        importlib.import_module(f"{exercises.__name__}.{mod.name}")
+
+
+def all_exercises() -> dict[str, Exercise]:
+    """Every registered exercise, by id, in chapter order."""
+    _load_all()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    if not isinstance(exercise_id, str):
+        raise TypeError(f"exercise_id must be a string like '01.info_nce', got {type(exercise_id).__name__}")
+    _load_all()
+    if exercise_id not in _REGISTRY:
+        close = [k for k in _REGISTRY if k.split(".")[0] == exercise_id.split(".")[0]]
+        raise KeyError(f"no exercise {exercise_id!r}; this chapter has: {', '.join(close) or 'none'}")
+    return _REGISTRY[exercise_id]
+
+
+# ----------------------------------------------------------------------------- comparing
+def describe(x: Any) -> str:
+    """A short, readable description of a value (tensors by shape, dtype and a few numbers)."""
+    if isinstance(x, torch.Tensor):
+        flat = x.detach().flatten()
+        vals = ", ".join(f"{v:.4g}" if x.is_floating_point() else str(int(v)) for v in flat[:4].tolist())
+        more = ", ..." if flat.numel() > 4 else ""
+        return f"tensor(shape={tuple(x.shape)}, dtype={str(x.dtype).replace('torch.', '')}, [{vals}{more}])"
+    if isinstance(x, (tuple, list)):
+        return type(x).__name__ + "(" + ", ".join(describe(v) for v in x) + ")"
+    text = repr(x)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def compare(expected: Any, got: Any, rtol: float = 1e-4, atol: float = 1e-5) -> str | None:
+    """None if `got` matches `expected`, else a one-line reason."""
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            return f"returned a {type(got).__name__}, expected a torch.Tensor"
+        if got.shape != expected.shape:
+            return f"wrong shape: expected {tuple(expected.shape)}, got {tuple(got.shape)}"
+        if got.dtype != expected.dtype:
+            return f"wrong dtype: expected {expected.dtype}, got {got.dtype}"
+        if got.device != expected.device:
+            return f"wrong device: expected {expected.device}, got {got.device}"
+        if got.is_floating_point():
+            if not torch.isfinite(got).all() and torch.isfinite(expected).all():
+                return "the result contains NaN or inf"
+            if not torch.allclose(got.detach(), expected.detach(), rtol=rtol, atol=atol, equal_nan=True):
+                err = (got.detach() - expected.detach()).abs().max().item()
+                return f"values differ (largest difference {err:.3g})"
+        elif not torch.equal(got, expected):
+            return "values differ"
+        return None
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a {type(expected).__name__} of {len(expected)} items, got {describe(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            reason = compare(e, g, rtol, atol)
+            if reason:
+                return f"item {i}: {reason}"
+        return None
+    if isinstance(expected, float):
+        try:
+            ok = abs(float(got) - expected) <= atol + rtol * abs(expected)
+        except (TypeError, ValueError):
+            return f"expected a number, got {describe(got)}"
+        return None if ok else "values differ"
+    return None if got == expected else "values differ"
+
+
+def _copy_args(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    def cp(v):
+        return v.detach().clone() if isinstance(v, torch.Tensor) else copy.deepcopy(v)
+
+    return tuple(cp(a) for a in args), {k: cp(v) for k, v in kwargs.items()}
+
+
+def call(fn: Callable, case: Case) -> Any:
+    """Call fn on copies of the case's inputs; report in-place changes and exceptions as failures."""
+    args, kwargs = _copy_args(case.args, case.kwargs)
+    try:
+        out = fn(*args, **kwargs)
+    except NotImplementedError as exc:
+        raise NotAttempted(str(exc)) from None
+    except Exception as exc:  # the learner's bug becomes a one-line failure, never a traceback wall
+        where = _learner_line(exc)
+        raise _FailedCall(Failure(case.name, f"raised {type(exc).__name__}: {exc}{where}")) from None
+    for i, (before, after) in enumerate(zip(case.args, args)):
+        if isinstance(before, torch.Tensor) and not torch.equal(before, after.detach()):
+            raise _FailedCall(Failure(case.name, f"changed its input argument {i} in place; work on a copy"))
+    return out
+
+
+class _FailedCall(Exception):
+    def __init__(self, failure: Failure):
+        super().__init__(failure.reason)
+        self.failure = failure
+
+
+def _learner_line(exc: BaseException) -> str:
+    """' (line N: code)' for the innermost frame outside this package, when there is one."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "ssl_course" not in f.filename]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" (line {f.lineno}: {f.line.strip()})" if f.line else f" (line {f.lineno})"
+
+
+# ----------------------------------------------------------------------------- test builders
+def against_reference(reference: Callable, cases: Iterable[Case] | Callable[[], Iterable[Case]],
+                      rtol: float = 1e-4, atol: float = 1e-5, grad: bool = False) -> Test:
+    """The learner's output (and, with grad=True, the gradients of its output w.r.t. every
+    floating input) must match the reference's on each case."""
+
+    def test(fn):
+        for case in (cases() if callable(cases) else cases):
+            failure = _compare_case(fn, reference, case, rtol, atol, grad)
+            if failure:
+                return failure
+        return None
+
+    return test
+
+
+def _compare_case(fn, reference, case: Case, rtol, atol, grad) -> Failure | None:
+    ref_args, ref_kwargs = _copy_args(case.args, case.kwargs)
+    expected = reference(*ref_args, **ref_kwargs)
+    got = call(fn, case)
+    reason = compare(expected, got, rtol, atol)
+    if reason:
+        return Failure(case.name, reason, describe(expected), describe(got))
+    if grad:
+        reason = _compare_grads(fn, reference, case, rtol, atol)
+        if reason:
+            return Failure(case.name, reason)
+    return None
+
+
+def _grads(fn, case: Case, weight_seed: int = 0):
+    args, kwargs = _copy_args(case.args, case.kwargs)
+    leaves = [a.requires_grad_() for a in args if isinstance(a, torch.Tensor) and a.is_floating_point()]
+    try:
+        out = fn(*args, **kwargs)
+    except NotImplementedError as exc:
+        raise NotAttempted(str(exc)) from None
+    # A fixed random weighting makes every output element count in the gradient.
+    g = torch.Generator().manual_seed(weight_seed)
+    w = torch.randn(out.shape, generator=g, dtype=out.dtype).to(out.device)
+    if not out.requires_grad:
+        return None
+    return torch.autograd.grad((out * w).sum(), leaves, allow_unused=True)
+
+
+def _compare_grads(fn, reference, case, rtol, atol) -> str | None:
+    want = _grads(reference, case)
+    got = _grads(fn, case)
+    if got is None:
+        return "the result carries no gradient (was something detached or converted to NumPy?)"
+    for i, (w, g) in enumerate(zip(want, got)):
+        if g is None and w is not None:
+            return f"no gradient reaches input {i}"
+        if w is not None and not torch.allclose(g, w, rtol=rtol, atol=atol * 10):
+            err = (g - w).abs().max().item()
+            return f"the gradient w.r.t. input {i} is wrong (largest difference {err:.3g})"
+    return None
+
+
+def property_test(reference: Callable, strategy, rtol: float = 1e-4, atol: float = 1e-5,
+                  grad: bool = False, max_examples: int = 25) -> Test:
+    """Hypothesis, derandomised: `strategy` draws Cases; each must match the reference.
+
+    The failure reported is the smallest failing case Hypothesis finds.
+    """
+    from hypothesis import HealthCheck, given, settings
+
+    def test(fn):
+        failures: list[Failure] = []
+
+        @settings(derandomize=True, max_examples=max_examples, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck), print_blob=False)
+        @given(strategy)
+        def run(case):
+            try:
+                failure = _compare_case(fn, reference, case, rtol, atol, grad)
+            except _FailedCall as exc:
+                failure = exc.failure
+            if failure:
+                failures.append(failure)  # the last one appended is the shrunk example
+                raise AssertionError(failure.reason)
+
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                run()
+        except NotAttempted:
+            raise
+        except Exception:
+            if failures:
+                return failures[-1]
+            raise
+        return None
+
+    return test
+
+
+def custom(name: str, fn_test: Callable[[Callable], "str | None"]) -> Test:
+    """A test written by hand: fn_test(fn) returns None or a one-line reason."""
+
+    def test(fn):
+        try:
+            reason = fn_test(fn)
+        except (NotAttempted, _FailedCall):
+            raise
+        except NotImplementedError as exc:
+            raise NotAttempted(str(exc)) from None
+        except Exception as exc:
+            reason = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
+        return Failure(name, reason) if reason else None
+
+    return test
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass
+class Result:
+    exercise_id: str
+    title: str
+    status: str
+    failure: Failure | None = None
+    hint: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def lines(self) -> list[str]:
+        mark = {PASSED: "PASSED", FAILED: "FAILED", NOT_ATTEMPTED: "NOT ATTEMPTED"}[self.status]
+        out = [f"[{mark}] {self.exercise_id}: {self.title}"]
+        if self.status == NOT_ATTEMPTED:
+            out.append("  Replace the `raise NotImplementedError` with your code, then run this cell again.")
+        if self.failure:
+            out.append(f"  case: {self.failure.case}")
+            out.append(f"  problem: {self.failure.reason}")
+            if self.failure.expected is not None:
+                out.append(f"  expected: {self.failure.expected}")
+                out.append(f"  got:      {self.failure.got}")
+        if self.status == FAILED and self.hint:
+            out.append(f"  hint: {self.hint}")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        colour = {PASSED: "#1a7f37", FAILED: "#cf222e", NOT_ATTEMPTED: "#9a6700"}[self.status]
+        head, *rest = self.lines()
+        body = "".join(f"<div style='margin-left:1.2em'>{html.escape(line.strip())}</div>" for line in rest)
+        return (f"<div class='ssl-check' style='border-left:4px solid {colour};padding:4px 8px;"
+                f"margin:4px 0'><b style='color:{colour}'>{html.escape(head)}</b>{body}</div>")
+
+    def to_dict(self) -> dict:
+        d = dict(exercise=self.exercise_id, status=self.status, seconds=round(self.seconds, 3))
+        if self.failure:
+            d.update(case=self.failure.case, reason=self.failure.reason)
+        return d
+
+
+_LAST: dict[str, tuple[int, Result]] = {}  # exercise id -> (id of the function, its result)
+
+
+def run_check(exercise_id: str, fn: Callable) -> Result:
+    """Run every test of the exercise on fn and return the Result (no printing, no recording)."""
+    ex = get_exercise(exercise_id)
+    if not callable(fn):
+        raise TypeError(f"check({exercise_id!r}, fn): fn must be your function, got {type(fn).__name__}")
+    start = time.perf_counter()
+    status, failure = PASSED, None
+    for test in ex.tests:
+        try:
+            failure = test(fn)
+        except NotAttempted:
+            status, failure = NOT_ATTEMPTED, None
+            break
+        except _FailedCall as exc:
+            failure = exc.failure
+        if failure:
+            status = FAILED
+            break
+    return Result(ex.id, ex.title, status, failure, ex.hint, time.perf_counter() - start)
+
+
+def check(exercise_id: str, fn: Callable) -> Result:
+    """Grade `fn` for exercise `exercise_id`; record the outcome in your progress file.
+
+    Returns a Result that shows itself as text or HTML. In strict mode (SSL_COURSE_STRICT)
+    an unexpected outcome raises CheckFailed, so CI notices.
+    """
+    from . import progress
+
+    with torch.random.fork_rng():  # the check must not move the notebook's random stream
+        result = run_check(exercise_id, fn)
+    _LAST[exercise_id] = (id(fn), result)
+    progress.record_exercise(result.exercise_id, result.status)
+    log = os.environ.get(GRADE_LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(dict(kind="check", **result.to_dict())) + "\n")
+    _enforce_strict(result)
+    return result
+
+
+def _enforce_strict(result: Result) -> None:
+    strict = os.environ.get(STRICT_ENV, "")
+    if strict in ("", "0"):
+        return
+    wanted = NOT_ATTEMPTED if strict == "not_attempted" else PASSED
+    if result.status != wanted:
+        raise CheckFailed(f"strict mode expected {wanted!r}:\n{result}")
+
+
+def use_reference_if_unsolved(exercise_id: str, fn: Callable) -> Callable:
+    """Your function if it passes its check, else the reference, so later cells still run."""
+    last = _LAST.get(exercise_id)
+    result = last[1] if last and last[0] == id(fn) else run_check(exercise_id, fn)
+    if result.passed:
+        return fn
+    print(f"Using the reference implementation of {exercise_id} ({result.status} so far).")
+    return get_exercise(exercise_id).reference

@@ -1,0 +1,73 @@
+"""The `ssl-course` command: progress, grade, solution, build."""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+
+
+def _progress(args) -> int:
+    from .progress import table
+
+    print(table())
+    return 0
+
+
+def _grade(args) -> int:
+    from .grade import exit_code, format_report, grade
+
+    report = grade(args.notebook, timeout=args.timeout)
+    print(json.dumps(report, indent=1) if args.json else format_report(report))
+    return exit_code(report)
+
+
+def _solution(args) -> int:
+    from .check import get_exercise
+
+    try:
+        ex = get_exercise(args.exercise_id)
+    except KeyError as exc:
+        print(f"ssl-course solution: {exc.args[0]}", file=sys.stderr)
+        return 2
+    print(f"# {ex.id}: {ex.title}\n# reference: {ex.reference.__module__}.{ex.reference.__qualname__}\n")
+    print(inspect.getsource(ex.reference))
+    return 0
+
+
+def _build(args) -> int:
+    from .build import build
+
+    stale = build(check_only=args.check)
+    if args.check:
+        if stale:
+            print("Out of date (run `ssl-course build`):\n  " + "\n  ".join(stale))
+            return 1
+        print("All notebooks are up to date.")
+        return 0
+    print(f"Built the notebooks; {len(stale)} learner notebook(s) changed.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ssl-course", description="The self-supervised learning course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("progress", help="your progress, a table per chapter").set_defaults(func=_progress)
+    g = sub.add_parser("grade", help="run a notebook headless and report each exercise "
+                                     "(exit 0: all passed, 1: some not passed, 2: could not grade)")
+    g.add_argument("notebook")
+    g.add_argument("--json", action="store_true", help="print the report as JSON")
+    g.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per cell (default 120)")
+    g.set_defaults(func=_grade)
+    s = sub.add_parser("solution", help="print the reference solution of an exercise, e.g. 01.info_nce")
+    s.add_argument("exercise_id")
+    s.set_defaults(func=_solution)
+    b = sub.add_parser("build", help="regenerate the notebooks from notebooks/src")
+    b.add_argument("--check", action="store_true", help="write nothing; exit 1 if any notebook is out of date")
+    b.set_defaults(func=_build)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The graded exercises, one module per chapter; each module registers its exercises."""

@@ -1,0 +1,106 @@
+"""Every exercise: its reference passes, every known-wrong version fails, an unsolved one is
+'not attempted', and each has at least three mutants, the common wrong answer among them."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ssl_course.check import (FAILED, NOT_ATTEMPTED, PASSED, CheckFailed, all_exercises, check,
+                              run_check, use_reference_if_unsolved)
+from tests.mutants import MUTANTS
+
+EXERCISES = all_exercises()
+CASES = [(ex_id, name, fn) for ex_id, items in MUTANTS.items() for name, fn in items]
+
+
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_reference_passes(ex_id):
+    result = run_check(ex_id, EXERCISES[ex_id].reference)
+    assert result.status == PASSED, str(result)
+
+
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_has_three_mutants_and_the_common_wrong_answer(ex_id):
+    names = [name for name, _ in MUTANTS.get(ex_id, [])]
+    assert len(names) >= 3, f"{ex_id} has {len(names)} known-wrong implementations"
+    if not ex_id.startswith("00."):
+        assert any(n.startswith("common wrong answer") for n in names), names
+
+
+@pytest.mark.parametrize("ex_id,name,fn", CASES, ids=[f"{e}-{n[:40]}" for e, n, _ in CASES])
+def test_mutant_rejected(ex_id, name, fn):
+    result = run_check(ex_id, fn)
+    assert result.status == FAILED, f"{name} was not rejected:\n{result}"
+    assert result.failure.reason and "\n" not in result.failure.reason
+
+
+def test_mutants_name_real_exercises():
+    assert set(MUTANTS) <= set(EXERCISES)
+
+
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_unsolved_is_not_attempted(ex_id):
+    def unsolved(*args, **kwargs):
+        raise NotImplementedError("exercise")
+
+    assert run_check(ex_id, unsolved).status == NOT_ATTEMPTED
+
+
+def test_strict_mode_raises_on_failure(monkeypatch):
+    monkeypatch.setenv("SSL_COURSE_STRICT", "1")
+    with pytest.raises(CheckFailed):
+        check("00.hello", lambda x, eps=1e-12: x)
+    monkeypatch.setenv("SSL_COURSE_STRICT", "not_attempted")
+    with pytest.raises(CheckFailed):
+        check("00.hello", EXERCISES["00.hello"].reference)
+
+
+def test_a_crash_inside_the_learner_function_is_one_line():
+    def crashes(x, eps=1e-12):
+        return x @ torch.ones(999)
+
+    result = run_check("00.hello", crashes)
+    assert result.status == FAILED
+    assert result.failure.reason.startswith("raised RuntimeError")
+    assert "Traceback" not in str(result)
+
+
+def test_in_place_change_is_reported():
+    def in_place(x, eps=1e-12):
+        return x.div_(x.norm(dim=1, keepdim=True).clamp_min(eps))
+
+    result = run_check("00.hello", in_place)
+    assert result.status == FAILED and "in place" in result.failure.reason
+
+
+def test_non_tensor_result_is_a_failure():
+    result = run_check("00.hello", lambda x, eps=1e-12: x.tolist())
+    assert result.status == FAILED and "torch.Tensor" in result.failure.reason
+
+
+def test_result_renders_as_text_and_html():
+    result = run_check("00.hello", lambda x, eps=1e-12: x)
+    assert "FAILED" in str(result) and "hint" in str(result)
+    assert "<div" in result._repr_html_() and "FAILED" in result._repr_html_()
+
+
+def test_use_reference_if_unsolved():
+    def unsolved(x, eps=1e-12):
+        raise NotImplementedError
+
+    ref = EXERCISES["00.hello"].reference
+    assert use_reference_if_unsolved("00.hello", unsolved) is ref
+    assert use_reference_if_unsolved("00.hello", ref) is ref
+
+
+def test_unknown_exercise_names_the_chapter_exercises():
+    with pytest.raises(KeyError, match="01.info_nce"):
+        run_check("01.nope", lambda: None)
+
+
+def test_check_does_not_move_the_random_stream():
+    torch.manual_seed(0)
+    a = torch.rand(3)
+    torch.manual_seed(0)
+    check("00.hello", EXERCISES["00.hello"].reference)
+    assert torch.equal(torch.rand(3), a)
