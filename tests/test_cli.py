@@ -1,0 +1,66 @@
+"""The ssl-course command: grade, solution, build --check, progress."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ssl_course.build import build
+from ssl_course.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "ssl_course.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    build(ROOT, learner=False)
+    return ROOT / "build" / "solutions"
+
+
+def test_grade_solution_notebook_passes(solutions):
+    out = run_cli("grade", str(solutions / "00_welcome.ipynb"), "--json")
+    report = json.loads(out.stdout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert [e["status"] for e in report["exercises"]] == ["passed"]
+
+
+def test_grade_learner_notebook_reports_not_attempted():
+    out = run_cli("grade", str(ROOT / "notebooks" / "00_welcome.ipynb"))
+    assert out.returncode == 1
+    assert "00.hello" in out.stdout and "not attempted" in out.stdout
+
+
+def test_grade_a_broken_notebook_is_ungradable(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{ this is not json")
+    out = run_cli("grade", str(bad))
+    assert out.returncode == 2 and "not a valid notebook" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_solution_prints_the_reference(capsys):
+    assert main(["solution", "01.info_nce"]) == 0
+    assert "def info_nce" in capsys.readouterr().out
+
+
+def test_solution_of_an_unknown_exercise(capsys):
+    assert main(["solution", "01.nope"]) == 2
+    assert "01.info_nce" in capsys.readouterr().err
+
+
+def test_build_check_passes_on_the_committed_notebooks(capsys):
+    assert main(["build", "--check"]) == 0
+
+
+def test_progress_table(capsys):
+    assert main(["progress"]) == 0
+    out = capsys.readouterr().out
+    assert "chapter" in out and "01" in out
