@@ -1,0 +1,75 @@
+"""Known-wrong implementations for chapter 01."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from . import mutant
+
+
+# --------------------------------------------------------------------------- 01.info_nce
+@mutant("01.info_nce", "common wrong answer: independent sigmoids over the Gram matrix, self-pairs included")
+def _sigmoid_gram(query, key, temperature=0.1):
+    z = torch.cat([query, key])
+    sim = z @ z.T / temperature
+    n = query.shape[0]
+    target = torch.eye(2 * n, dtype=z.dtype).roll(n, dims=1) + torch.eye(2 * n, dtype=z.dtype)
+    return F.binary_cross_entropy_with_logits(sim, target)
+
+
+@mutant("01.info_nce", "dot products of unnormalised embeddings")
+def _no_normalise(query, key, temperature=0.1):
+    return F.cross_entropy(query @ key.T / temperature, torch.arange(query.shape[0]))
+
+
+@mutant("01.info_nce", "naive softmax: exp overflows for small temperatures")
+def _naive(query, key, temperature=0.1):
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    e = torch.exp(q @ k.T / temperature)
+    return -(e.diagonal() / e.sum(dim=1)).log().mean()
+
+
+@mutant("01.info_nce", "positive left out of the denominator")
+def _no_positive_in_denominator(query, key, temperature=0.1):
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    s = q @ k.T / temperature
+    eye = torch.eye(len(s), dtype=torch.bool)
+    return (-s.diagonal() + s.masked_fill(eye, float("-inf")).logsumexp(dim=1)).mean()
+
+
+@mutant("01.info_nce", "multiplies by the temperature instead of dividing")
+def _times_temperature(query, key, temperature=0.1):
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    return F.cross_entropy(q @ k.T * temperature, torch.arange(query.shape[0]))
+
+
+@mutant("01.info_nce", "sums over the batch instead of averaging")
+def _sum(query, key, temperature=0.1):
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    return F.cross_entropy(q @ k.T / temperature, torch.arange(query.shape[0]), reduction="sum")
+
+
+# --------------------------------------------------------------------------- 01.mi_lower_bound
+@mutant("01.mi_lower_bound", "common wrong answer: minus the loss, without log N")
+def _minus_loss(scores):
+    return -F.cross_entropy(scores, torch.arange(scores.shape[0]))
+
+
+@mutant("01.mi_lower_bound", "in bits instead of nats")
+def _bits(scores):
+    n = scores.shape[0]
+    return (math.log(n) - F.cross_entropy(scores, torch.arange(n))) / math.log(2)
+
+
+@mutant("01.mi_lower_bound", "log(N - 1): the negatives only")
+def _log_n_minus_1(scores):
+    n = scores.shape[0]
+    return math.log(max(n - 1, 1)) - F.cross_entropy(scores, torch.arange(n))
+
+
+@mutant("01.mi_lower_bound", "mean diagonal minus log-mean-exp of all scores (a different bound)")
+def _nwj_like(scores):
+    n = scores.shape[0]
+    return scores.diagonal().mean() - (scores.logsumexp(dim=(0, 1)) - math.log(n * n))
