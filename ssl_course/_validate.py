@@ -45,3 +45,24 @@ def check_probability(name: str, value, *, inclusive: bool = True) -> None:
     ok = 0 <= value <= 1 if inclusive else 0 < value < 1
     if not ok:
         raise ValueError(f"{name} must be in {'[0, 1]' if inclusive else '(0, 1)'}, got {value}")
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """value must be an int (not a bool) >= minimum."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_nonnegative(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0, got {type(value).__name__}")
+    if not value >= 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+
+
+def check_generator(generator) -> None:
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")

@@ -80,6 +80,16 @@ def register(exercise: Exercise) -> Exercise:
     return exercise
 
 
+def reference_exercise(exercise_id: str, title: str, reference: Callable, cases, strategy, hint: str, *,
+                       grad: bool = False, rtol: float = 1e-4, atol: float = 1e-5,
+                       extra_tests: Iterable = ()) -> Exercise:
+    """Register the usual exercise: fixed cases, then Hypothesis cases, both against the reference."""
+    return register(Exercise(exercise_id, title, reference, [
+        against_reference(reference, cases, rtol=rtol, atol=atol, grad=grad),
+        property_test(reference, strategy, rtol=rtol, atol=atol, grad=grad),
+        *extra_tests], hint))
+
+
 def _load_all() -> None:
     from . import exercises
 

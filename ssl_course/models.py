@@ -10,19 +10,14 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-
-def _check_dim(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
+from ._validate import check_int
 
 
 def _check_dims(name: str, values) -> tuple[int, ...]:
     if not isinstance(values, Sequence) or isinstance(values, str) or len(values) == 0:
         raise TypeError(f"{name} must be a non-empty sequence of ints, got {values!r}")
     for i, v in enumerate(values):
-        _check_dim(f"{name}[{i}]", v)
+        check_int(f"{name}[{i}]", v)
     return tuple(values)
 
 
@@ -37,7 +32,7 @@ class ProjectionHead(nn.Module):
     def __init__(self, in_dim: int, hidden_dim: int = 512, out_dim: int = 128):
         super().__init__()
         for name, v in (("in_dim", in_dim), ("hidden_dim", hidden_dim), ("out_dim", out_dim)):
-            _check_dim(name, v)
+            check_int(name, v)
         self.in_dim, self.out_dim = in_dim, out_dim
         self.net = nn.Sequential(
             nn.Linear(in_dim, hidden_dim, bias=False),  # BN follows: a bias would be wasted
@@ -61,7 +56,7 @@ class MLPEncoder(nn.Module):
 
     def __init__(self, in_dim: int, hidden_dims: Sequence[int] = (256, 256)):
         super().__init__()
-        _check_dim("in_dim", in_dim)
+        check_int("in_dim", in_dim)
         hidden_dims = _check_dims("hidden_dims", hidden_dims)
         layers, d = [], in_dim
         for h in hidden_dims:
@@ -90,9 +85,9 @@ class Conv1dEncoder(nn.Module):
     def __init__(self, length: int = 40, channels: Sequence[int] = (32, 64, 64),
                  kernel_size: int = 5, pool: str = "flatten"):
         super().__init__()
-        _check_dim("length", length)
+        check_int("length", length)
         channels = _check_dims("channels", channels)
-        _check_dim("kernel_size", kernel_size)
+        check_int("kernel_size", kernel_size)
         if kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd (symmetric padding), got {kernel_size}")
         if pool not in ("flatten", "avg", "max"):
@@ -134,7 +129,7 @@ class ConvEncoder(nn.Module):
 
     def __init__(self, in_channels: int = 1, channels: Sequence[int] = (32, 64, 128)):
         super().__init__()
-        _check_dim("in_channels", in_channels)
+        check_int("in_channels", in_channels)
         channels = _check_dims("channels", channels)
         layers, c_in = [], in_channels
         for i, c in enumerate(channels):

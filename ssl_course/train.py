@@ -7,24 +7,11 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ._validate import check_int, check_nonnegative, check_positive
 from .core import device as default_device
 from .core import progress_bar
 from .losses import nt_xent, supcon
 from .models import ProjectionHead
-
-
-def _check_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-
-
-def _check_number(name: str, value, *, positive: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if (positive and not value > 0) or (not positive and not value >= 0):
-        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value}")
 
 
 def simclr(encoder: nn.Module, x: torch.Tensor, augment: Callable, *, head: nn.Module | None = None,
@@ -61,12 +48,12 @@ def simclr(encoder: nn.Module, x: torch.Tensor, augment: Callable, *, head: nn.M
         raise TypeError(f"loss_fn must be callable (z1, z2, temperature) -> loss, got {type(loss_fn).__name__}")
     if head is not None and not isinstance(head, nn.Module):
         raise TypeError(f"head must be a torch.nn.Module or None, got {type(head).__name__}")
-    _check_int("epochs", epochs, 1)
-    _check_int("batch_size", batch_size, 2)
-    _check_int("seed", seed, 0)
-    _check_number("lr", lr, positive=True)
-    _check_number("temperature", temperature, positive=True)
-    _check_number("weight_decay", weight_decay, positive=False)
+    check_int("epochs", epochs, 1)
+    check_int("batch_size", batch_size, 2)
+    check_int("seed", seed, 0)
+    check_positive("lr", lr)
+    check_positive("temperature", temperature)
+    check_nonnegative("weight_decay", weight_decay)
     if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
         raise ValueError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got "
                          f"{tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from ..check import Case, Exercise, against_reference, property_test, register
+from ..check import Case, reference_exercise
 from ._common import randn
 
 
@@ -27,11 +27,10 @@ def _random_matrices(draw):
     return Case(f"random ({n}, {d}) matrix, seed={seed}, scale={scale}", (randn(n, d, seed=seed, scale=scale),))
 
 
-register(Exercise(
-    id="00.hello",
-    title="normalize_rows: scale every row to unit length",
-    reference=normalize_rows,
-    tests=[against_reference(normalize_rows, _cases, grad=True),
-           property_test(normalize_rows, _random_matrices(), grad=True)],
+reference_exercise(
+    "00.hello",
+    "normalize_rows: scale every row to unit length",
+    normalize_rows, _cases, _random_matrices(),
     hint="Divide each row by its own L2 norm: x.norm(dim=1, keepdim=True). Clamp the norm away from 0.",
-))
+    grad=True,
+)

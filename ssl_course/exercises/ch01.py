@@ -5,7 +5,7 @@ import torch
 from hypothesis import strategies as st
 
 from .. import losses
-from ..check import Case, Exercise, against_reference, property_test, register
+from ..check import Case, reference_exercise
 from ._common import pair_cases, randn, view_pair
 
 
@@ -23,15 +23,14 @@ def _info_nce_cases():
     yield Case("unnormalised inputs of very different lengths", (z1 * 100, z2 * 0.01), {"temperature": 0.5})
 
 
-register(Exercise(
-    id="01.info_nce",
-    title="info_nce(query, key, temperature): cross-entropy of each positive against the batch",
-    reference=losses.info_nce,
-    tests=[against_reference(losses.info_nce, _info_nce_cases, grad=True),
-           property_test(losses.info_nce, pair_cases(), grad=True)],
+reference_exercise(
+    "01.info_nce",
+    "info_nce(query, key, temperature): cross-entropy of each positive against the batch",
+    losses.info_nce, _info_nce_cases, pair_cases(),
     hint="Normalise both, take the (N, N) cosine similarities / temperature, and apply "
          "F.cross_entropy with targets arange(N): row i's positive is column i.",
-))
+    grad=True,
+)
 
 
 def _score_cases():
@@ -49,11 +48,10 @@ def _random_scores(draw):
     return Case(f"random ({n}, {n}) scores, seed={seed}, scale={scale}", (randn(n, n, seed=seed, scale=scale),))
 
 
-register(Exercise(
-    id="01.mi_lower_bound",
-    title="info_nce_mi_bound(scores): log N minus the InfoNCE loss, in nats",
-    reference=losses.info_nce_mi_bound,
-    tests=[against_reference(losses.info_nce_mi_bound, _score_cases, grad=True),
-           property_test(losses.info_nce_mi_bound, _random_scores(), grad=True)],
+reference_exercise(
+    "01.mi_lower_bound",
+    "info_nce_mi_bound(scores): log N minus the InfoNCE loss, in nats",
+    losses.info_nce_mi_bound, _score_cases, _random_scores(),
     hint="The bound is math.log(N) - F.cross_entropy(scores, torch.arange(N)); natural log, so nats.",
-))
+    grad=True,
+)

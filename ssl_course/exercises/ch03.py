@@ -5,7 +5,7 @@ import torch
 from hypothesis import strategies as st
 
 from .. import losses, pairs
-from ..check import Case, Exercise, against_reference, property_test, register
+from ..check import Case, reference_exercise
 from ._common import randn
 
 
@@ -24,15 +24,13 @@ def _random_labels(draw):
     return Case(f"{n} random labels of {c} classes, seed={seed}", (labels,))
 
 
-register(Exercise(
-    id="03.positive_mask",
-    title="label_positive_mask(labels): same label, never yourself",
-    reference=pairs.label_positive_mask,
-    tests=[against_reference(pairs.label_positive_mask, _mask_cases),
-           property_test(pairs.label_positive_mask, _random_labels())],
+reference_exercise(
+    "03.positive_mask",
+    "label_positive_mask(labels): same label, never yourself",
+    pairs.label_positive_mask, _mask_cases, _random_labels(),
     hint="Broadcast labels[:, None] == labels[None, :] to (N, N), then remove the diagonal "
          "with ~torch.eye(N, dtype=torch.bool).",
-))
+)
 
 
 def _supcon_cases():
@@ -59,12 +57,11 @@ def _random_supcon(draw):
                 {"temperature": t})
 
 
-register(Exercise(
-    id="03.supcon",
-    title="supcon(features, labels, temperature): every same-label sample is a positive",
-    reference=losses.supcon,
-    tests=[against_reference(losses.supcon, _supcon_cases, grad=True),
-           property_test(losses.supcon, _random_supcon(), grad=True)],
+reference_exercise(
+    "03.supcon",
+    "supcon(features, labels, temperature): every same-label sample is a positive",
+    losses.supcon, _supcon_cases, _random_supcon(),
     hint="Normalise, take sim / temperature, set the diagonal to -inf, log_softmax over each row, "
          "average the log-probabilities of each anchor's positives, then average over anchors that have any.",
-))
+    grad=True,
+)
