@@ -76,35 +76,71 @@ def linear_probe(train_feats: torch.Tensor, y_train: torch.Tensor, test_feats: t
     return float(np.mean(pred == y_test.cpu().numpy()))
 
 
+def _check_k(k, n_train: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n_train:
+        raise ValueError(f"k must be an int in [1, {n_train}], got {k!r}")
+
+
+def _check_temperature(temperature) -> None:
+    if temperature is not None and (isinstance(temperature, bool)
+                                    or not isinstance(temperature, (int, float)) or not temperature > 0):
+        raise ValueError(f"temperature must be None or a positive number, got {temperature!r}")
+
+
 @torch.no_grad()
+def knn_predict(train_feats: torch.Tensor, y_train: torch.Tensor, test_feats: torch.Tensor,
+                k: int = 20, temperature: float | None = None, chunk_size: int = 1024) -> torch.Tensor:
+    """Labels predicted by a cosine-similarity k-nearest-neighbour classifier.
+
+    train_feats: (N, D), y_train: (N,) non-negative integer labels; test_feats: (M, D).
+    Returns (M,) labels, y_train's dtype, on train_feats' device.
+    Each test point takes its k most cosine-similar training points and votes:
+    temperature=None gives one vote per neighbour, a number weights each vote by
+    exp(similarity / temperature) (the weighted kNN of Wu et al. 2018).
+    Ties are broken deterministically: among training points equally similar to a test
+    point the lower training index is the nearer neighbour, and among classes with equally
+    many votes the smallest label wins.
+    """
+    check_matrix("train_feats", train_feats)
+    check_matrix("test_feats", test_feats)
+    if train_feats.shape[1] != test_feats.shape[1]:
+        raise ValueError(f"train_feats and test_feats must have the same width, got "
+                         f"{train_feats.shape[1]} and {test_feats.shape[1]}")
+    _check_labels("y_train", y_train, train_feats.shape[0], "train_feats")
+    if bool((y_train < 0).any()):
+        raise ValueError("y_train must hold non-negative class labels")
+    _check_k(k, train_feats.shape[0])
+    _check_temperature(temperature)
+    dtype = torch.promote_types(train_feats.dtype, test_feats.dtype)
+    train = F.normalize(train_feats.to(dtype), dim=1)
+    test = F.normalize(test_feats.to(train.device, dtype), dim=1)
+    labels = y_train.to(train.device)
+    num_classes = int(labels.max()) + 1
+    preds = []
+    for i in range(0, test.shape[0], chunk_size):
+        sim = test[i:i + chunk_size] @ train.T  # (m, N) cosine similarities
+        # A stable descending sort keeps equal similarities in training order: deterministic
+        # neighbours, where topk would pick among ties in an unspecified order.
+        top_sim, top_idx = sim.sort(dim=1, descending=True, stable=True)
+        top_sim, top_idx = top_sim[:, :k], top_idx[:, :k]  # (m, k)
+        weight = torch.ones_like(top_sim) if temperature is None else (top_sim / temperature).exp()
+        votes = torch.zeros(sim.shape[0], num_classes, dtype=weight.dtype, device=sim.device)
+        votes.scatter_add_(1, labels[top_idx], weight)  # (m, C)
+        preds.append(votes.argmax(dim=1))  # argmax returns the first maximum: the smallest label
+    return torch.cat(preds).to(y_train.dtype)
+
+
 def knn(train_feats: torch.Tensor, y_train: torch.Tensor, test_feats: torch.Tensor,
         y_test: torch.Tensor, k: int = 20, temperature: float | None = None,
         chunk_size: int = 1024) -> float:
-    """Test accuracy of a cosine-similarity k-nearest-neighbour classifier.
+    """Test accuracy of a cosine-similarity k-nearest-neighbour classifier (`knn_predict`).
 
     train_feats: (N, D), y_train: (N,); test_feats: (M, D), y_test: (M,).
     Each test point takes its k most cosine-similar training points; temperature=None gives
     a plain majority vote, a number weights each neighbour's vote by exp(similarity /
     temperature) (the weighted kNN of Wu et al. 2018, used by SimCLR/DINO codebases).
-    Ties go to the smallest class index. Returns accuracy in [0, 1].
+    Ties go to the lower training index, then to the smallest class. Returns accuracy in [0, 1].
     """
     _check_pair(train_feats, y_train, test_feats, y_test)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= train_feats.shape[0]:
-        raise ValueError(f"k must be an int in [1, {train_feats.shape[0]}], got {k!r}")
-    if temperature is not None and (isinstance(temperature, bool)
-                                    or not isinstance(temperature, (int, float)) or not temperature > 0):
-        raise ValueError(f"temperature must be None or a positive number, got {temperature!r}")
-    train = F.normalize(train_feats.float(), dim=1)
-    test = F.normalize(test_feats.float().to(train.device), dim=1)
-    y_train = y_train.to(train.device)
-    num_classes = int(max(y_train.max(), y_test.max())) + 1
-    correct = 0
-    for i in range(0, test.shape[0], chunk_size):
-        sim = test[i:i + chunk_size] @ train.T  # (m, N) cosine similarities
-        top_sim, top_idx = sim.topk(k, dim=1)  # (m, k)
-        weight = torch.ones_like(top_sim) if temperature is None else (top_sim / temperature).exp()
-        votes = torch.zeros(sim.shape[0], num_classes, device=sim.device)
-        votes.scatter_add_(1, y_train[top_idx], weight)  # (m, C)
-        pred = votes.argmax(dim=1)
-        correct += int((pred.cpu() == y_test[i:i + chunk_size].cpu()).sum())
-    return correct / test.shape[0]
+    pred = knn_predict(train_feats, y_train, test_feats, k, temperature, chunk_size)
+    return float((pred.cpu() == y_test.cpu()).double().mean())
