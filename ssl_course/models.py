@@ -95,12 +95,13 @@ class Conv1dEncoder(nn.Module):
         layers, c_in, n = [], 1, length
         for i, c in enumerate(channels):
             stride = 1 if i == 0 else 2
+            if n < max(1, kernel_size // 2):  # circular padding wraps at most once around the signal
+                raise ValueError(f"length={length} is too short for kernel_size={kernel_size} and "
+                                 f"{len(channels)} stages (stage {i} would see {n} samples)")
             layers += [nn.Conv1d(c_in, c, kernel_size, stride=stride, padding=kernel_size // 2,
                                  padding_mode="circular", bias=False),
                        nn.BatchNorm1d(c), nn.ReLU(inplace=True)]
             c_in, n = c, (n + 2 * (kernel_size // 2) - kernel_size) // stride + 1
-        if n < 1:
-            raise ValueError(f"length={length} is too short for {len(channels)} stride-2 stages")
         self.length, self.pool = length, pool
         self.out_dim = c_in * n if pool == "flatten" else c_in
         self.net = nn.Sequential(*layers)

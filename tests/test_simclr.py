@@ -257,3 +257,10 @@ def test_signal_augment_rejects_bad_inputs():
         augment1d.signal_augment(torch.randn(2, 40), 0)
     with pytest.raises(ValueError):
         augment1d.signal_augment(torch.randn(2, 1, 40), torch.Generator())
+
+
+def test_conv1d_encoder_rejects_a_signal_too_short_for_its_stages():
+    from ssl_course.models import Conv1dEncoder
+
+    with pytest.raises(ValueError, match="too short"):
+        Conv1dEncoder(3, (4, 4, 4, 4), kernel_size=5)
