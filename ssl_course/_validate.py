@@ -2,6 +2,7 @@
 what was expected and what came."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import torch
@@ -57,10 +58,11 @@ def check_int(name: str, value, minimum: int = 1) -> int:
 
 
 def check_nonnegative(name: str, value) -> None:
+    """value must be a finite real number >= 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number >= 0, got {type(value).__name__}")
-    if not value >= 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be finite and >= 0, got {value}")
 
 
 def check_generator(generator) -> None:

@@ -20,7 +20,7 @@ import numbers
 import torch
 import torch.nn.functional as F
 
-from ._validate import check_probability, check_tensor
+from ._validate import check_generator, check_int, check_probability, check_tensor
 
 # ITU-R 601-2 luma weights, as PIL's convert("L") uses them. (torchvision's tensor functions
 # use 0.2989 for red: the results differ by at most 1.1e-4.)
@@ -40,19 +40,6 @@ def _check_range(name: str, value, low: float, high: float | None) -> tuple[floa
         bound = f"{low} < min <= max" + (f" <= {high}" if high is not None else "")
         raise ValueError(f"{name} must satisfy {bound}, got {value!r}")
     return a, b
-
-
-def _check_size(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
-
-
-def _check_generator(generator) -> None:
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
 
 
 def _check_images(x) -> None:
@@ -140,7 +127,7 @@ def simclr_transform(size: int, *, scale=(0.5, 1.0), ratio=(3 / 4, 4 / 3),
     """
     from torchvision import transforms as T
 
-    size = _check_size("size", size)
+    size = check_int("size", size)
     scale = _check_range("scale", scale, 0.0, 1.0)
     ratio = _check_range("ratio", ratio, 0.0, None)
     _check_strength(strength)
@@ -184,7 +171,7 @@ def two_views(x: torch.Tensor, augment, generator: torch.Generator) -> tuple[tor
     calls, so the two views get different crops and colours, and one seed gives one pair.
     """
     _check_images(x)
-    _check_generator(generator)
+    check_generator(generator)
     if not callable(augment):
         raise TypeError(f"augment must be callable (x, generator) -> view, got {type(augment).__name__}")
     return augment(x, generator), augment(x, generator)
@@ -214,8 +201,8 @@ def crop_box(n: int, height: int, width: int, *, scale=(0.5, 1.0), ratio=(3 / 4,
     keeps every sample independent and vectorised, at the price of slightly smaller boxes
     when a wide aspect ratio meets a large area.
     """
-    n = _check_size("n", n)
-    height, width = _check_size("height", height), _check_size("width", width)
+    n = check_int("n", n)
+    height, width = check_int("height", height), check_int("width", width)
     lo, hi = _check_range("scale", scale, 0.0, 1.0)
     rlo, rhi = _check_range("ratio", ratio, 0.0, None)
     dev = generator.device if generator is not None else torch.device("cpu")
@@ -323,12 +310,12 @@ def batch_augment(x: torch.Tensor, generator: torch.Generator, *, crop: bool = T
     operations switched. Colour operations need C == 3.
     """
     _check_images(x)
-    _check_generator(generator)
+    check_generator(generator)
     n, c, height, width = x.shape
     if size is None:
         size_h, size_w = height, width
     else:
-        size_h = size_w = _check_size("size", size)
+        size_h = size_w = check_int("size", size)
     if (color or gray) and c != 3:
         raise ValueError(f"x must have 3 channels for color or gray augmentation, got {c} "
                          f"(pass color=False, gray=False for {c}-channel images)")

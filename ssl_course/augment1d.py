@@ -11,12 +11,11 @@ variance: the generator's raw settings divided by the raw signals' standard devi
 """
 from __future__ import annotations
 
-import math
 
 import torch
 import torch.nn.functional as F
 
-from ._validate import check_tensor
+from ._validate import check_generator, check_nonnegative, check_tensor
 
 
 def _check_signals(x) -> None:
@@ -25,18 +24,6 @@ def _check_signals(x) -> None:
         raise ValueError(f"x must be (N, L) signals with N >= 1 and L >= 2, got {tuple(x.shape)}")
     if not x.is_floating_point():
         raise TypeError(f"x must be a floating tensor, got dtype {x.dtype}")
-
-
-def _check_generator(generator) -> None:
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-
-
-def _check_nonneg(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be finite and >= 0, got {value}")
 
 
 def _uniform(n: int, generator: torch.Generator, like: torch.Tensor) -> torch.Tensor:
@@ -80,7 +67,7 @@ def gaussian_smooth(x: torch.Tensor, sigma: float) -> torch.Tensor:
     gaussian_filter(noise, 2) in the generator).
     """
     _check_signals(x)
-    _check_nonneg("sigma", sigma)
+    check_nonnegative("sigma", sigma)
     if sigma == 0:
         return x
     radius = min(int(4 * sigma + 0.5), (x.shape[1] - 1) // 2)
@@ -107,11 +94,11 @@ def signal_augment(x: torch.Tensor, generator: torch.Generator, *, max_shift: fl
     A strength of 0 switches that augmentation off.
     """
     _check_signals(x)
-    _check_generator(generator)
+    check_generator(generator)
     for name, v in (("max_shift", max_shift), ("stretch", stretch), ("scale", scale),
                     ("shear", shear), ("corr_noise", corr_noise), ("corr_sigma", corr_sigma),
                     ("iid_noise", iid_noise)):
-        _check_nonneg(name, v)
+        check_nonnegative(name, v)
     if stretch >= 1:
         raise ValueError(f"stretch must be < 1 (the factor 1 - stretch must stay > 0), got {stretch}")
     n, length = x.shape

@@ -17,13 +17,17 @@ def _check_labels(name: str, y, n: int, feats_name: str) -> None:
         raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
 
 
-def _check_pair(train_feats, y_train, test_feats, y_test) -> None:
+def _check_train_test(train_feats, y_train, test_feats) -> None:
     check_matrix("train_feats", train_feats)
     check_matrix("test_feats", test_feats)
     if train_feats.shape[1] != test_feats.shape[1]:
         raise ValueError(f"train_feats and test_feats must have the same width, got "
                          f"{train_feats.shape[1]} and {test_feats.shape[1]}")
     _check_labels("y_train", y_train, train_feats.shape[0], "train_feats")
+
+
+def _check_pair(train_feats, y_train, test_feats, y_test) -> None:
+    _check_train_test(train_feats, y_train, test_feats)
     _check_labels("y_test", y_test, test_feats.shape[0], "test_feats")
 
 
@@ -101,12 +105,7 @@ def knn_predict(train_feats: torch.Tensor, y_train: torch.Tensor, test_feats: to
     point the lower training index is the nearer neighbour, and among classes with equally
     many votes the smallest label wins.
     """
-    check_matrix("train_feats", train_feats)
-    check_matrix("test_feats", test_feats)
-    if train_feats.shape[1] != test_feats.shape[1]:
-        raise ValueError(f"train_feats and test_feats must have the same width, got "
-                         f"{train_feats.shape[1]} and {test_feats.shape[1]}")
-    _check_labels("y_train", y_train, train_feats.shape[0], "train_feats")
+    _check_train_test(train_feats, y_train, test_feats)
     if bool((y_train < 0).any()):
         raise ValueError("y_train must hold non-negative class labels")
     _check_k(k, train_feats.shape[0])

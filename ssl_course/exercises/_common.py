@@ -21,6 +21,16 @@ def view_pair(n: int, d: int, seed: int = 0, noise: float = 0.5, dtype=torch.flo
     return z1.to(dtype), z2.to(dtype)
 
 
+def pair_edge_cases(z1: torch.Tensor, z2: torch.Tensor, temperature: float, seed: int = 3):
+    """The edge cases every two-view loss must survive: (N, D) views z1, z2 in, Cases out."""
+    yield Case("temperature 0.001 (logits up to 1000: a naive exp overflows)", (z1, z2), {"temperature": 1e-3})
+    d1, d2 = view_pair(6, 3, seed=seed, dtype=torch.float64)
+    yield Case("float64 inputs", (d1, d2), {"temperature": 0.2})
+    perm = torch.randperm(len(z1), generator=torch.Generator().manual_seed(0))
+    yield Case("the same batch, rows permuted together", (z1[perm], z2[perm]), {"temperature": temperature})
+    yield Case("unnormalised inputs of very different lengths", (z1 * 100, z2 * 0.01), {"temperature": 0.5})
+
+
 @st.composite
 def pair_cases(draw, max_n: int = 16, max_d: int = 8, temperatures=(0.05, 0.1, 0.5, 1.0, 2.0)):
     """Hypothesis: two views (N, D) with N in 1..max_n, D in 1..max_d, and a temperature."""

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from .. import evaluate, losses
 from ..check import Case, Exercise, against_reference, custom, property_test, register
-from ._common import pair_cases, randn, view_pair
+from ._common import pair_cases, pair_edge_cases, randn, view_pair
 
 
 # ----------------------------------------------------------------------------- 05.nt_xent
@@ -19,13 +19,8 @@ def _nt_xent_cases():
                (one1, one2), {"temperature": 0.5})
     two1, two2 = view_pair(2, 3, seed=13)
     yield Case("a batch of two images", (two1, two2), {"temperature": 0.5})
-    yield Case("temperature 0.001 (logits up to 1000: a naive exp overflows)", (z1, z2), {"temperature": 1e-3})
-    d1, d2 = view_pair(6, 3, seed=14, dtype=torch.float64)
-    yield Case("float64 inputs", (d1, d2), {"temperature": 0.2})
-    perm = torch.randperm(8, generator=torch.Generator().manual_seed(0))
-    yield Case("the same batch, rows permuted together", (z1[perm], z2[perm]), {"temperature": 0.5})
+    yield from pair_edge_cases(z1, z2, temperature=0.5, seed=14)
     yield Case("the two views swapped (NT-Xent is symmetric)", (z2, z1), {"temperature": 0.5})
-    yield Case("unnormalised inputs of very different lengths", (z1 * 100, z2 * 0.01), {"temperature": 0.5})
     same = randn(5, 4, seed=15)
     yield Case("identical views (the positive is as close as the anchor itself)", (same, same.clone()),
                {"temperature": 0.5})
