@@ -14,7 +14,6 @@ import copy
 import html
 import importlib
 import io
-import json
 import os
 import pkgutil
 import time
@@ -25,7 +24,9 @@ from typing import Any, Callable, Iterable
 import torch
 
 STRICT_ENV = "SSL_COURSE_STRICT"  # "1": anything but a pass raises; "not_attempted": anything else raises
-GRADE_LOG_ENV = "SSL_COURSE_GRADE_LOG"  # ssl-course grade collects results through this file
+GRADE_LOG_ENV = "SSL_COURSE_GRADE_LOG"  # ssl-course grade collects quiz answers through this file
+TIMEOUT_ENV = "SSL_COURSE_CHECK_TIMEOUT"  # seconds one check may take (default 60)
+CHECK_MIME = "application/vnd.ssl-course.check+json"  # a result inside a cell's output, for the grader
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 
@@ -36,6 +37,41 @@ class NotAttempted(Exception):
 
 class CheckFailed(AssertionError):
     """Strict mode: a check did not end as expected."""
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside a learner's function. A BaseException, so neither the
+    learner's `except Exception` nor Hypothesis can swallow it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the block after `seconds` (Unix main thread only; elsewhere no limit)."""
+    import signal
+    import threading
+
+    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable or seconds <= 0:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_timeout() -> float:
+    try:
+        return float(os.environ.get(TIMEOUT_ENV, "60"))
+    except ValueError:
+        return 60.0
 
 
 @dataclass
@@ -356,6 +392,9 @@ class Result:
         return (f"<div class='ssl-check' style='border-left:4px solid {colour};padding:4px 8px;"
                 f"margin:4px 0'><b style='color:{colour}'>{html.escape(head)}</b>{body}</div>")
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": str(self), "text/html": self._repr_html_(), CHECK_MIME: self.to_dict()}
+
     def to_dict(self) -> dict:
         d = dict(exercise=self.exercise_id, status=self.status, seconds=round(self.seconds, 3))
         if self.failure:
@@ -373,17 +412,23 @@ def run_check(exercise_id: str, fn: Callable) -> Result:
         raise TypeError(f"check({exercise_id!r}, fn): fn must be your function, got {type(fn).__name__}")
     start = time.perf_counter()
     status, failure = PASSED, None
-    for test in ex.tests:
-        try:
-            failure = test(fn)
-        except NotAttempted:
-            status, failure = NOT_ATTEMPTED, None
-            break
-        except _FailedCall as exc:
-            failure = exc.failure
-        if failure:
-            status = FAILED
-            break
+    limit = check_timeout()
+    try:
+        with _time_limit(limit):
+            for test in ex.tests:
+                try:
+                    failure = test(fn)
+                except NotAttempted:
+                    status, failure = NOT_ATTEMPTED, None
+                    break
+                except _FailedCall as exc:
+                    failure = exc.failure
+                if failure:
+                    status = FAILED
+                    break
+    except _OutOfTime:
+        status, failure = FAILED, Failure("time limit", f"the check took longer than {limit:g} s "
+                                                        "(an endless loop, or far too slow?)")
     return Result(ex.id, ex.title, status, failure, ex.hint, time.perf_counter() - start)
 
 
@@ -399,10 +444,6 @@ def check(exercise_id: str, fn: Callable) -> Result:
         result = run_check(exercise_id, fn)
     _LAST[exercise_id] = (id(fn), result)
     progress.record_exercise(result.exercise_id, result.status)
-    log = os.environ.get(GRADE_LOG_ENV)
-    if log:
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(json.dumps(dict(kind="check", **result.to_dict())) + "\n")
     _enforce_strict(result)
     return result
 

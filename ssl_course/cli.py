@@ -17,7 +17,7 @@ def _progress(args) -> int:
 def _grade(args) -> int:
     from .grade import exit_code, format_report, grade
 
-    report = grade(args.notebook, timeout=args.timeout)
+    report = grade(args.notebook, timeout=args.timeout, total_timeout=args.total_timeout)
     print(json.dumps(report, indent=1) if args.json else format_report(report))
     return exit_code(report)
 
@@ -53,11 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ssl-course", description="The self-supervised learning course.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("progress", help="your progress, a table per chapter").set_defaults(func=_progress)
-    g = sub.add_parser("grade", help="run a notebook headless and report each exercise "
-                                     "(exit 0: all passed, 1: some not passed, 2: could not grade)")
+    g = sub.add_parser("grade", help="run a notebook headless, offline, and report each exercise "
+                                     "(exit 0: all passed, 1: some not passed, 2: could not grade to the end)")
     g.add_argument("notebook")
     g.add_argument("--json", action="store_true", help="print the report as JSON")
     g.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per cell (default 120)")
+    g.add_argument("--total-timeout", type=float, default=1800.0,
+                   help="seconds allowed for the whole notebook (default 1800)")
     g.set_defaults(func=_grade)
     s = sub.add_parser("solution", help="print the reference solution of an exercise, e.g. 01.info_nce")
     s.add_argument("exercise_id")
