@@ -1,4 +1,4 @@
-"""Test-session set-up: a private progress home, fresh solution notebooks, the environment of
+"""Test-session set-up: no network, a private progress home, fresh solution notebooks, the environment of
 each notebook run (nbval), and a table of every notebook's run time at the end."""
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ _times: dict[str, float] = {}
 
 
 def pytest_configure(config):
+    from ssl_course.offline import block, offline_env
+
+    # Offline: this process and every child (kernels, CLI runs) refuse off-machine connections,
+    # so a hidden download fails the build instead of passing here and failing elsewhere.
+    block()
+    os.environ.update(offline_env())
     # Never touch the user's own progress file from the tests.
     os.environ["SSL_COURSE_HOME"] = tempfile.mkdtemp(prefix="ssl-course-test-home-")
     os.environ.setdefault("MPLBACKEND", "Agg")
