@@ -154,9 +154,13 @@ def describe(x: Any) -> str:
     """A short, readable description of a value (tensors by shape, dtype and a few numbers)."""
     if isinstance(x, torch.Tensor):
         flat = x.detach().flatten()
-        vals = ", ".join(f"{v:.4g}" if x.is_floating_point() else str(int(v)) for v in flat[:4].tolist())
+        try:
+            vals = ", ".join(f"{v:.4g}" if x.is_floating_point() else str(int(v)) for v in flat[:4].cpu().tolist())
+        except Exception:  # a tensor without data (the meta device) or of an exotic dtype
+            vals = "..."
         more = ", ..." if flat.numel() > 4 else ""
-        return f"tensor(shape={tuple(x.shape)}, dtype={str(x.dtype).replace('torch.', '')}, [{vals}{more}])"
+        where = "" if x.device.type == "cpu" else f", device={x.device}"
+        return f"tensor(shape={tuple(x.shape)}, dtype={str(x.dtype).replace('torch.', '')}{where}, [{vals}{more}])"
     if isinstance(x, (tuple, list)):
         return type(x).__name__ + "(" + ", ".join(describe(v) for v in x) + ")"
     text = repr(x)

@@ -104,3 +104,42 @@ def test_check_does_not_move_the_random_stream():
     torch.manual_seed(0)
     check("00.hello", EXERCISES["00.hello"].reference)
     assert torch.equal(torch.rand(3), a)
+
+
+def _ref(x, eps=1e-12):
+    return EXERCISES["00.hello"].reference(x, eps)
+
+
+def _loop_forever(x, eps=1e-12):
+    while True:
+        pass
+
+
+LEARNER_BUGS = [
+    ("returns a list", lambda x, eps=1e-12: _ref(x).tolist(), "torch.Tensor"),
+    ("returns None", lambda x, eps=1e-12: None, "torch.Tensor"),
+    ("wrong shape", lambda x, eps=1e-12: _ref(x).T, "shape"),
+    ("wrong dtype", lambda x, eps=1e-12: _ref(x).double() if x.dtype == torch.float32 else _ref(x).float(), "dtype"),
+    ("wrong device", lambda x, eps=1e-12: _ref(x).to("meta"), "device"),
+    ("NaN", lambda x, eps=1e-12: _ref(x) * float("nan"), "NaN"),
+    ("inf", lambda x, eps=1e-12: _ref(x) / 0.0, "NaN or inf"),
+    ("raises", lambda x, eps=1e-12: 1 / 0, "ZeroDivisionError"),
+    ("in place", lambda x, eps=1e-12: x.mul_(0), "in place"),
+    ("endless loop", _loop_forever, "longer than"),
+]
+
+
+@pytest.mark.parametrize("name,fn,needle", LEARNER_BUGS, ids=[b[0] for b in LEARNER_BUGS])
+def test_learner_bugs_fail_with_one_line(name, fn, needle, monkeypatch):
+    monkeypatch.setenv("SSL_COURSE_CHECK_TIMEOUT", "2")
+    result = run_check("00.hello", fn)
+    assert result.status == FAILED, str(result)
+    assert needle in result.failure.reason and "\n" not in result.failure.reason
+    assert "Traceback" not in str(result)
+
+
+def test_result_carries_a_machine_readable_bundle():
+    from ssl_course.check import CHECK_MIME
+
+    bundle = run_check("00.hello", EXERCISES["00.hello"].reference)._repr_mimebundle_()
+    assert bundle[CHECK_MIME]["status"] == PASSED and "text/html" in bundle
