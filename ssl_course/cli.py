@@ -49,6 +49,14 @@ def _build(args) -> int:
     return 0
 
 
+def _determinism(args) -> int:
+    from .determinism import compare_runs, format_rows
+
+    rows = compare_runs(args.chapters or None)
+    print(format_rows(rows))
+    return 0 if rows and all(not r["differ"] for r in rows) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ssl-course", description="The self-supervised learning course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="regenerate the notebooks from notebooks/src")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if any notebook is out of date")
     b.set_defaults(func=_build)
+    d = sub.add_parser("determinism", help="run solution notebooks twice and compare their headline "
+                                           "numbers (exit 1 if any differ)")
+    d.add_argument("chapters", nargs="*", help="chapter numbers such as 01 05 (default: all)")
+    d.set_defaults(func=_determinism)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -71,8 +71,11 @@ class BarNotMet(AssertionError):
     """A chapter's headline number missed its syllabus bar."""
 
 
-def bar(name: str, value: float, op: str, target: float, unit: str = "") -> bool:
+def bar(name: str, value: float, op: str, target: float, unit: str = "", timing: bool = False) -> bool:
     """Report a headline number against its bar, record it, and assert it (except in quick mode).
+
+    timing=True marks a number measured with a clock (a speed-up, a throughput): it is
+    asserted like any other but left out of the determinism comparison.
 
     >>> bar("05.mnist1d_probe", 0.87, ">=", 0.85)   # doctest: +SKIP
     bar 05.mnist1d_probe: 0.870 >= 0.850  met
@@ -86,7 +89,7 @@ def bar(name: str, value: float, op: str, target: float, unit: str = "") -> bool
     path = os.environ.get(RESULTS_ENV)
     if path:
         record = dict(name=name, value=value, op=op, target=target, unit=unit, met=met,
-                      quick=quick_mode(), time=time.time())
+                      quick=quick_mode(), timing=timing, time=time.time())
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")

@@ -128,7 +128,7 @@ with Timer() as t:
         a @ a
 gflops = 20 * 2 * 512**3 / t.seconds / 1e9
 print(f"{gflops:.1f} GFLOP/s in float32 matrix multiplication")
-bar("00.matmul_gflops", gflops, ">=", 1.0, " GFLOP/s")
+bar("00.matmul_gflops", gflops, ">=", 1.0, " GFLOP/s", timing=True)
 
 # %% [markdown]
 # ## Interview drill

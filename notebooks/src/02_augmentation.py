@@ -327,7 +327,7 @@ ax.set_title(f"the same augmentation, {speedup:.0f}x faster batched")
 plt.show()
 
 # %%
-bar("02.batched_speedup", speedup, ">=", 10, "x");
+bar("02.batched_speedup", speedup, ">=", 10, "x", timing=True);
 
 # %% [markdown]
 # On small images, per-image augmentation is bound by Python and PIL overhead (hundreds of
