@@ -19,6 +19,8 @@ SOLUTION_ENV = {"SSL_COURSE_STRICT": "1", "SSL_COURSE_QUICK": "0", "SSL_COURSE_R
 LEARNER_ENV = {"SSL_COURSE_STRICT": "not_attempted", "SSL_COURSE_QUICK": "1", "SSL_COURSE_RESULTS": ""}
 
 _times: dict[str, float] = {}
+_peak_mb: dict[str, float] = {}
+REPORT = ROOT / "build" / "chapter_report.json"
 
 
 def pytest_configure(config):
@@ -52,6 +54,29 @@ def pytest_runtest_setup(item):
     os.environ.update(env)  # read by the kernel that nbval starts for this notebook
 
 
+def _kernel_peak_mb(item) -> float | None:
+    """Peak resident memory (VmHWM) of the notebook's kernel process, in MB (Linux)."""
+    try:
+        pid = item.parent.kernel.km.provisioner.process.pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (AttributeError, OSError, ValueError):
+        return None
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    nb = _notebook(item)
+    if nb is not None:  # sample before the kernel of a finished notebook is shut down
+        peak = _kernel_peak_mb(item)
+        key = item.nodeid.split("::")[0]
+        if peak is not None:
+            _peak_mb[key] = max(peak, _peak_mb.get(key, 0.0))
+    yield
+
+
 def pytest_runtest_logreport(report):
     if report.nodeid.split("::")[0].endswith(".ipynb"):
         key = report.nodeid.split("::")[0]
@@ -61,8 +86,15 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not _times:
         return
+    import json
+
     tr = terminalreporter
-    tr.section("notebook run times")
+    tr.section("notebook run times and peak memory")
+    rows = []
     for name, secs in sorted(_times.items()):
-        tr.write_line(f"{secs:7.1f} s  {name}")
-    tr.write_line(f"{sum(_times.values()):7.1f} s  in all")
+        peak = _peak_mb.get(name)
+        rows.append({"notebook": name, "seconds": round(secs, 1), "peak_mb": round(peak) if peak else None})
+        tr.write_line(f"{secs:7.1f} s  {peak or float('nan'):7.0f} MB  {name}")
+    tr.write_line(f"{sum(_times.values()):7.1f} s  {max(_peak_mb.values(), default=float('nan')):7.0f} MB  in all (time: sum; memory: max)")
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(rows, indent=1))
