@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def run_notebook(notebook: Path, results: Path, timeout: float = 600) -> None:
         env = {RESULTS_ENV: str(results), HOME_ENV: home, QUICK_ENV: "0", **offline_env()}
         with _environ(env):
             NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(notebook.parent)}}).execute()
+                           resources={"metadata": {"path": str(notebook.parent)}}).execute(stderr=subprocess.DEVNULL)
 
 
 def compare_runs(chapters: list[str] | None = None, root: Path | None = None) -> list[dict]:
