@@ -1,4 +1,4 @@
-"""The `ssl-course` command: progress, grade, solution, build."""
+"""The `ssl-course` command: progress, grade, solution, build, determinism, train."""
 from __future__ import annotations
 
 import argparse
@@ -57,6 +57,31 @@ def _determinism(args) -> int:
     return 0 if rows and all(not r["differ"] for r in rows) else 1
 
 
+def _train_simclr(args) -> int:
+    from . import distributed_main
+
+    if args.nproc == 1:
+        return distributed_main.main(_train_argv(args))
+    import subprocess
+
+    # torch.distributed.run is torchrun; --standalone: a rendezvous on this machine only.
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(args.nproc),
+           "-m", "ssl_course.distributed_main", *_train_argv(args)]
+    print("running: torchrun --standalone --nproc_per_node", args.nproc, "-m ssl_course.distributed_main",
+          *_train_argv(args), flush=True)
+    return subprocess.run(cmd).returncode
+
+
+def _train_argv(args) -> list[str]:
+    """The training options of `train simclr` as command-line arguments for distributed_main."""
+    argv = []
+    for name in ("dataset", "epochs", "batch_size", "lr", "temperature", "seed", "limit", "out"):
+        value = getattr(args, name)
+        if value is not None:
+            argv += [f"--{name.replace('_', '-')}", str(value)]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ssl-course", description="The self-supervised learning course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +104,16 @@ def main(argv: list[str] | None = None) -> int:
                                            "numbers (exit 1 if any differ)")
     d.add_argument("chapters", nargs="*", help="chapter numbers such as 01 05 (default: all)")
     d.set_defaults(func=_determinism)
+    from .distributed_main import int_option, add_arguments
+
+    t = sub.add_parser("train", help="train a model from the command line")
+    t = t.add_subparsers(dest="method", required=True)
+    ts = add_arguments(t.add_parser("simclr", help="SimCLR on MNIST-1D or digits, on one process or N under "
+                                                   "torchrun (DDP: gloo on CPU, NCCL on GPU); prints the "
+                                                   "linear probe accuracy and the training time"))
+    ts.add_argument("--nproc", type=int_option("--nproc"), default=1,
+                    help="processes (1: in this process; N > 1: torchrun --standalone --nproc_per_node N)")
+    ts.set_defaults(func=_train_simclr)
     args = parser.parse_args(argv)
     return args.func(args)
 

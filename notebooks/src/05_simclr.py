@@ -362,6 +362,74 @@ if NTXentLoss is not None:
     bar("05.nt_xent_vs_lightly", worst, "<=", 1e-5)
 
 # %% [markdown]
+# ## Optional: SimCLR on several processes (DDP)
+#
+# More negatives need a bigger batch, and a bigger batch soon needs more than one device.
+# `ssl_course.train.simclr` runs unchanged under `torchrun` with DistributedDataParallel
+# (gloo on CPUs, NCCL on GPUs). Each of the $W$ processes (ranks) encodes its own slice of
+# $B = N/W$ inputs of the global batch, but NT-Xent needs **all** $2N$ views as negatives:
+# every rank all-gathers the other ranks' $z$ and scores its own $2B$ anchors against all
+# $2N$ views (`distributed.nt_xent_global`). The global loss is the mean of the ranks' parts.
+#
+# The subtle point is the gradient. Rank $s$'s anchors use rank $r$'s views as negatives and
+# partners, so the gradient that reaches rank $r$'s $z$ must include what every *other* rank's
+# loss sends back to it. `torch.distributed.all_gather` copies tensors outside autograd: on
+# the receiving rank the copies are constants, and that part of the gradient is silently
+# dropped - training still runs, the loss still falls, but the gradient is wrong. An
+# all-gather **with** gradients has as backward the adjoint: a sum over ranks of the incoming
+# gradients. Each rank then holds $W\times$ its share of the gradient, and DDP's mean over
+# ranks brings it to exactly the single-process gradient. BatchNorm gets the same care: its
+# statistics are computed over the global batch (SimCLR's "global BN"), so 1 process and $W$
+# processes compute the same numbers (the test suite checks loss and gradients to $10^{-10}$
+# in float64).
+#
+# This notebook never starts processes; from a terminal:
+#
+# ```bash
+# ssl-course train simclr --nproc 2 --epochs 20 --batch-size 128          # MNIST-1D, 2 CPU processes
+# torchrun --standalone --nproc_per_node 4 -m ssl_course.distributed_main --epochs 20   # the same, by hand
+# ```
+#
+# Below, one process plays $W = 2$ ranks to show both claims: the ranks' parts average to
+# NT-Xent, and only the gradient-keeping gather gives NT-Xent's gradient.
+
+# %%
+def rank_part(z1, z2, rank, world, temperature=0.5, keep_grad=True):
+    """Rank `rank`'s part of NT-Xent: its 2B anchors against all 2N views.
+
+    z1, z2: (N, D), the global batch as the all-gather delivers it; rows rank*B:(rank+1)*B
+    are this rank's own. keep_grad=False plays a plain all_gather: other ranks' rows are
+    constants. Returns a scalar, the mean over this rank's 2B anchors.
+    """
+    n = z1.shape[0]
+    b = n // world
+    own = torch.arange(rank * b, (rank + 1) * b)  # (B,) this rank's rows
+    if not keep_grad:
+        mask = torch.zeros(n, 1, dtype=torch.bool)
+        mask[own] = True
+        z1, z2 = (torch.where(mask, z, z.detach()) for z in (z1, z2))
+    views = F.normalize(torch.cat([z1, z2]), dim=1)  # (2N, D)
+    anchors = views[torch.cat([own, n + own])]  # (2B, D)
+    sim = anchors @ views.T / temperature  # (2B, 2N)
+    sim[torch.arange(2 * b), torch.cat([own, n + own])] = float("-inf")  # not itself
+    return F.cross_entropy(sim, torch.cat([n + own, own]))  # partner: the other view
+
+
+WORLD = 2
+g = torch.Generator().manual_seed(0)
+z1 = torch.randn(8, 16, generator=g, dtype=torch.float64, requires_grad=True)
+z2 = torch.randn(8, 16, generator=g, dtype=torch.float64, requires_grad=True)
+full = losses.nt_xent(z1, z2, 0.5)
+grad_full = torch.autograd.grad(full, z1)[0]
+for keep_grad in (True, False):
+    parts = [rank_part(z1, z2, r, WORLD, keep_grad=keep_grad) for r in range(WORLD)]
+    global_loss = torch.stack(parts).mean()
+    grad = torch.autograd.grad(global_loss, z1)[0]
+    err = float((grad - grad_full).norm() / grad_full.norm())
+    print(f"{'all-gather with gradients' if keep_grad else 'plain all_gather         '}: "
+          f"loss {global_loss.item():.6f} (NT-Xent {full.item():.6f}), gradient relative error {err:.1e}")
+
+# %% [markdown]
 # ## Interview drill
 
 # %%
