@@ -18,6 +18,9 @@ SOLUTION_ENV = {"SSL_COURSE_STRICT": "1", "SSL_COURSE_QUICK": "0", "SSL_COURSE_R
 # Learner notebooks: every check must say "not attempted"; training shrinks, bars are reported only.
 LEARNER_ENV = {"SSL_COURSE_STRICT": "not_attempted", "SSL_COURSE_QUICK": "1", "SSL_COURSE_RESULTS": ""}
 
+# The hostile notebooks are inputs of tests/test_grade.py, not notebooks to run.
+collect_ignore_glob = ["tests/fixtures/*"]
+
 _times: dict[str, float] = {}
 _peak_mb: dict[str, float] = {}
 REPORT = ROOT / "build" / "chapter_report.json"
