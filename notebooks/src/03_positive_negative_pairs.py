@@ -34,7 +34,6 @@ from ssl_course.check import check, use_reference_if_unsolved
 from ssl_course.quiz import quiz
 
 seed_everything(0)
-torch.set_num_threads(1)  # small models: one thread is as fast and does not fight other processes
 print("device:", device())
 
 # %% [markdown]

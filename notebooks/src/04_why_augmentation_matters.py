@@ -44,7 +44,6 @@ from ssl_course.shapes import shapes
 from ssl_course.train import simclr
 
 seed_everything(0)
-torch.set_num_threads(1)  # tiny MLPs: one thread is faster than two fighting, and deterministic
 print("device:", device())
 
 # %% [markdown]

@@ -45,9 +45,6 @@ from ssl_course.quiz import quiz
 from ssl_course.train import simclr
 
 seed_everything(0)
-# One thread: these models are tiny, so a second thread buys at most ~10% on a quiet machine,
-# while two threads fighting other processes for 2 cores can run 5-8x slower.
-torch.set_num_threads(1)
 print("device:", device())
 
 # %% [markdown]
