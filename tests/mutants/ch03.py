@@ -6,27 +6,33 @@ import torch.nn.functional as F
 
 from . import mutant
 
+
 # --------------------------------------------------------------------------- 03.positive_mask
 @mutant("03.positive_mask", "common wrong answer: every sample its own class (labels that do not exist)")
 def _eye_mask(labels):
     return torch.eye(len(labels), dtype=torch.bool)
 
+
 @mutant("03.positive_mask", "keeps the diagonal: a sample is its own positive")
 def _with_diagonal(labels):
     return labels[:, None] == labels[None, :]
+
 
 @mutant("03.positive_mask", "compares labels with positions")
 def _label_vs_index(labels):
     return (labels[:, None] == torch.arange(len(labels))[None, :]) & ~torch.eye(len(labels), dtype=torch.bool)
 
+
 @mutant("03.positive_mask", "returns 0/1 floats instead of booleans")
 def _float_mask(labels):
     return ((labels[:, None] == labels[None, :]) & ~torch.eye(len(labels), dtype=torch.bool)).float()
+
 
 # --------------------------------------------------------------------------- 03.supcon
 @mutant("03.supcon", "common wrong answer: cross-entropy on the raw embeddings as logits")
 def _ce_on_embeddings(features, labels, temperature=0.1):
     return F.cross_entropy(features / temperature, labels % features.shape[1])
+
 
 def _supcon_parts(features, labels, temperature, normalise=True, drop_self=True):
     z = F.normalize(features, dim=1) if normalise else features
@@ -37,25 +43,30 @@ def _supcon_parts(features, labels, temperature, normalise=True, drop_self=True)
     pos = (labels[:, None] == labels[None, :]) & ~eye
     return sim.log_softmax(dim=1), pos
 
-@mutant("03.supcon", "no normalisation: dot products of raw embeddings")
-def _supcon_raw(features, labels, temperature=0.1):
-    logp, pos = _supcon_parts(features, labels, temperature, normalise=False)
+
+def _mean_over_anchors(logp, pos):
+    """The textbook L_out average, used by the mutants that change something upstream."""
     n_pos = pos.sum(1)
     keep = n_pos > 0
     return -(logp.masked_fill(~pos, 0).sum(1)[keep] / n_pos[keep]).mean()
 
+
+@mutant("03.supcon", "no normalisation: dot products of raw embeddings")
+def _supcon_raw(features, labels, temperature=0.1):
+    return _mean_over_anchors(*_supcon_parts(features, labels, temperature, normalise=False))
+
+
 @mutant("03.supcon", "the anchor stays in its own denominator")
 def _supcon_self(features, labels, temperature=0.1):
-    logp, pos = _supcon_parts(features, labels, temperature, drop_self=False)
-    n_pos = pos.sum(1)
-    keep = n_pos > 0
-    return -(logp.masked_fill(~pos, 0).sum(1)[keep] / n_pos[keep]).mean()
+    return _mean_over_anchors(*_supcon_parts(features, labels, temperature, drop_self=False))
+
 
 @mutant("03.supcon", "averages over all anchors, those without positives included")
 def _supcon_all_anchors(features, labels, temperature=0.1):
     logp, pos = _supcon_parts(features, labels, temperature)
     n_pos = pos.sum(1).clamp_min(1)
     return -(logp.masked_fill(~pos, 0).sum(1) / n_pos).mean()
+
 
 @mutant("03.supcon", "log of the summed positive probabilities (L_in) instead of the mean log")
 def _supcon_in(features, labels, temperature=0.1):
