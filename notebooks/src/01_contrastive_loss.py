@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ssl_course import Timer, bar, device, losses, scaled, seed_everything
+from ssl_course import Timer, bar, device, losses, progress_bar, scaled, seed_everything
 from ssl_course.check import check, run_check, use_reference_if_unsolved
 from ssl_course.quiz import quiz
 
@@ -186,7 +186,7 @@ def estimate_mi(rho, steps, critic=None, seed=0):
     torch.manual_seed(seed)
     critic = critic or QuadraticCritic(D)
     opt = torch.optim.Adam(critic.parameters(), lr=5e-3)
-    for _ in range(steps):
+    for _ in progress_bar(range(steps), desc=f"critic, rho={rho:.2f}"):
         x, y = correlated_gaussians(N, rho)
         loss = -mi_bound(critic(x, y))
         opt.zero_grad()
