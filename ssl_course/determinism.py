@@ -6,14 +6,12 @@ headline number they report through `bar(...)` (clock-based ones excepted).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 from pathlib import Path
 
 from .build import build, repo_root
-from .core import QUICK_ENV, RESULTS_ENV
-from .grade import _environ
+from .core import QUICK_ENV, RESULTS_ENV, environ
 from .offline import offline_env
 from .progress import HOME_ENV
 
@@ -33,7 +31,7 @@ def run_notebook(notebook: Path, results: Path, timeout: float = 600) -> None:
     nb = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory(prefix="ssl-determinism-") as home:
         env = {RESULTS_ENV: str(results), HOME_ENV: home, QUICK_ENV: "0", **offline_env()}
-        with _environ(env):
+        with environ(env):
             NotebookClient(nb, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(notebook.parent)}}).execute(stderr=subprocess.DEVNULL)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import subprocess
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from .build import exercise_ids
 from .check import CHECK_MIME, GRADE_LOG_ENV, STRICT_ENV, all_exercises
+from .core import environ
 from .offline import offline_env
 from .progress import HOME_ENV
 
@@ -54,10 +54,10 @@ def _client_class():
 
         def output(self, outs, msg, display_id, cell_index):
             sizes = self.__dict__.setdefault("_output_sizes", {})
-            size = sizes.get(cell_index, 0) + len(json.dumps(msg.get("content", {})))
-            sizes[cell_index] = size
+            before = sizes.get(cell_index, 0)
+            size = sizes[cell_index] = before + len(json.dumps(msg.get("content", {})))
             if size > MAX_OUTPUT_BYTES:
-                if size - len(json.dumps(msg.get("content", {}))) <= MAX_OUTPUT_BYTES:
+                if before <= MAX_OUTPUT_BYTES:  # the first message over the cap leaves a note
                     outs.append(_note(f"{TRUNCATED} beyond {MAX_OUTPUT_BYTES:,} bytes dropped]"))
                 return None
             return super().output(outs, msg, display_id, cell_index)
@@ -105,7 +105,7 @@ def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.
         # A fresh progress home (grading never touches the instructor's own progress) and an
         # offline kernel (any connection off this machine fails inside the notebook).
         env = {HOME_ENV: str(Path(tmp) / "home"), GRADE_LOG_ENV: str(log), STRICT_ENV: None, **offline_env()}
-        with _environ(env):
+        with environ(env):
             try:
                 asyncio.run(_run(client, total_timeout, state))
             except Exception as exc:  # the report must come back, whatever happened
@@ -137,23 +137,6 @@ def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.
             "reason": "its check never ran (cell deleted, function renamed, or an earlier error)"})
     return report
 
-
-@contextlib.contextmanager
-def _environ(values: dict):
-    old = {k: os.environ.get(k) for k in values}
-    for k, v in values.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def exit_code(report: dict) -> int:
