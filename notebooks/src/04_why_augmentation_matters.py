@@ -261,7 +261,7 @@ with Timer() as total:
         seed_everything(0)  # the same initial weights for every setting
         encoder = MLPEncoder(3 * 16 * 16, (512, 256))
         history = simclr(encoder, train.images, functools.partial(batch_augment, **policy(name)),
-                         epochs=epochs, batch_size=256, lr=1e-3, temperature=0.2, seed=0, device="cpu")
+                         epochs=epochs, batch_size=256, lr=1e-3, temperature=0.2, seed=0)
         results[name] = dict(probe=probe(encoder), loss=history["epoch_loss"][-1],
                              shortcut=shortcut_accuracy(policy(name)), seconds=history["seconds"])
 print(f"five trainings and probes in {total.seconds:.1f} s\n")

@@ -147,13 +147,16 @@ def sigmoid_gram_loss(z1, z2, temperature=0.5):
     z = torch.cat([z1, z2])
     n = z1.shape[0]
     logits = z @ z.T / temperature
-    target = torch.eye(2 * n) + torch.eye(2 * n).roll(n, dims=1)
+    eye = torch.eye(2 * n, device=z.device)  # on the device the loss is computed on
+    target = eye + eye.roll(n, dims=1)
     return F.binary_cross_entropy_with_logits(logits, target)
 
 
 wrong_encoder, wrong_history = train_digits(sigmoid_gram_loss)
 with torch.no_grad():
-    z_wrong = wrong_history["head"](features(wrong_encoder, x_dig))  # (N, 64), no augmentation
+    # features() returns CPU tensors, the trained head stays on device(): move h to the head.
+    h_wrong = features(wrong_encoder, x_dig).to(device())
+    z_wrong = wrong_history["head"](h_wrong).cpu()  # (N, 64), no augmentation
     logits_wrong = z_wrong @ z_wrong.T / 0.5
 off_diagonal = ~torch.eye(len(z_wrong), dtype=torch.bool)
 raw_acc = five_label_accuracy(x_dig.flatten(1), x_dig_test.flatten(1))
@@ -257,8 +260,8 @@ with Timer() as t:
     probe_h = linear_probe(h_train, y1d, h_test, y1d_test)
     knn_acc = (knn_predict(h_train, y1d, h_test, 20) == y1d_test).float().mean().item()
     probe_raw = linear_probe(x1d, y1d, x1d_test, y1d_test)
-    with torch.no_grad():
-        probe_z = linear_probe(head(h_train), y1d, head(h_test), y1d_test)
+    with torch.no_grad():  # h is on the CPU, the head on device()
+        probe_z = linear_probe(head(h_train.to(device())), y1d, head(h_test.to(device())), y1d_test)
 print(f"evaluated in {t.seconds:.1f} s")
 print(f"linear probe, raw signal:                {probe_raw:.1%}")
 print(f"linear probe, SimCLR features h:         {probe_h:.1%}")
@@ -349,7 +352,7 @@ if NTXentLoss is not None:
     worst, values = 0.0, []
     with torch.no_grad():
         for i in range(0, len(x1d) - 127, 128):
-            xb = x1d[i:i + 128]
+            xb = x1d[i:i + 128].to(device())  # where the trained encoder and head are
             z1, z2 = head(encoder(signal_augment(xb, g))), head(encoder(signal_augment(xb, g)))
             ours, theirs = nt_xent(z1, z2, 0.5).item(), peer(z1, z2).item()
             worst = max(worst, abs(ours - theirs))
