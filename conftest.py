@@ -1,5 +1,6 @@
-"""Test-session set-up: no network, a private progress home, fresh solution notebooks, the environment of
-each notebook run (nbval), and a table of every notebook's run time at the end."""
+"""Test-session set-up: no network, a private progress home, the environment of each learner
+notebook run (nbval), and a table of every notebook's run time and peak memory at the end.
+The solution notebooks run in tests/test_chapters.py, which records into the same table."""
 from __future__ import annotations
 
 import os
@@ -9,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent
-SOLUTIONS = ROOT / "build" / "solutions"
-RESULTS = ROOT / "build" / "results.jsonl"
+from ssl_course.execute import kernel_peak_mb
 
-# Solution notebooks: every check must pass and every bar is asserted.
-SOLUTION_ENV = {"SSL_COURSE_STRICT": "1", "SSL_COURSE_QUICK": "0", "SSL_COURSE_RESULTS": str(RESULTS)}
+ROOT = Path(__file__).resolve().parent
 # Learner notebooks: every check must say "not attempted"; training shrinks, bars are reported only.
 LEARNER_ENV = {"SSL_COURSE_STRICT": "not_attempted", "SSL_COURSE_QUICK": "1", "SSL_COURSE_RESULTS": ""}
 
@@ -36,11 +34,6 @@ def pytest_configure(config):
     # Never touch the user's own progress file from the tests.
     os.environ["SSL_COURSE_HOME"] = tempfile.mkdtemp(prefix="ssl-course-test-home-")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    if getattr(config.option, "nbval_lax", False) or getattr(config.option, "nbval", False):
-        from ssl_course.build import build
-
-        build(ROOT, learner=False)  # solutions only: a stale learner notebook must still fail its test
-        RESULTS.unlink(missing_ok=True)
 
 
 def _notebook(item) -> Path | None:
@@ -53,27 +46,24 @@ def pytest_runtest_setup(item):
     nb = _notebook(item)
     if nb is None:
         return
-    env = SOLUTION_ENV if SOLUTIONS in nb.parents else LEARNER_ENV
-    os.environ.update(env)  # read by the kernel that nbval starts for this notebook
+    os.environ.update(LEARNER_ENV)  # read by the kernel that nbval starts for this notebook
 
 
-def _kernel_peak_mb(item) -> float | None:
-    """Peak resident memory (VmHWM) of the notebook's kernel process, in MB (Linux)."""
-    try:
-        pid = item.parent.kernel.km.provisioner.process.pid
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (AttributeError, OSError, ValueError):
-        return None
-    return None
+@pytest.fixture
+def record_chapter():
+    """record_chapter(name, seconds, peak_mb): a notebook run for the table at the end."""
+    def record(name: str, seconds: float, peak_mb: float | None) -> None:
+        _times[name] = _times.get(name, 0.0) + seconds
+        if peak_mb is not None:
+            _peak_mb[name] = max(peak_mb, _peak_mb.get(name, 0.0))
+    return record
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     nb = _notebook(item)
     if nb is not None:  # sample before the kernel of a finished notebook is shut down
-        peak = _kernel_peak_mb(item)
+        peak = kernel_peak_mb(getattr(item.parent, "kernel", None))
         key = item.nodeid.split("::")[0]
         if peak is not None:
             _peak_mb[key] = max(peak, _peak_mb.get(key, 0.0))

@@ -1,4 +1,4 @@
-"""The `ssl-course` command: progress, grade, solution, build, determinism, train."""
+"""The `ssl-course` command: progress, grade, solution, build, determinism, site, train."""
 from __future__ import annotations
 
 import argparse
@@ -52,9 +52,22 @@ def _build(args) -> int:
 def _determinism(args) -> int:
     from .determinism import compare_runs, format_rows
 
-    rows = compare_runs(args.chapters or None)
+    rows = compare_runs(args.chapters or None, reuse=not args.fresh)
     print(format_rows(rows))
     return 0 if rows and all(not r["differ"] for r in rows) else 1
+
+
+def _site(args) -> int:
+    from .site import SiteError, build_site
+
+    try:
+        index = build_site(execute_missing=not args.no_execute, jupyterhub_url=args.jupyterhub_url,
+                           repository_url=args.repository_url)
+    except SiteError as exc:
+        print(f"ssl-course site: {exc}", file=sys.stderr)
+        return 1
+    print(f"Open {index}, or serve it: python -m http.server -d {index.parent}")
+    return 0
 
 
 def _train_simclr(args) -> int:
@@ -103,7 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("determinism", help="run solution notebooks twice and compare their headline "
                                            "numbers (exit 1 if any differ)")
     d.add_argument("chapters", nargs="*", help="chapter numbers such as 01 05 (default: all)")
+    d.add_argument("--fresh", action="store_true", help="run twice even where the test run left a current "
+                                                        "executed notebook (build/executed) to compare with")
     d.set_defaults(func=_determinism)
+    w = sub.add_parser("site", help="build the course website (Jupyter Book 1, offline, strict) from the "
+                                    "executed chapters that the test run saved; executes only what is missing")
+    w.add_argument("--no-execute", action="store_true",
+                   help="fail instead of executing a chapter that has no current execution")
+    w.add_argument("--jupyterhub-url", help="add a JupyterHub launch button (needs --repository-url too)")
+    w.add_argument("--repository-url", help="the course's public git repository, for the launch button")
+    w.set_defaults(func=_site)
     from .distributed_main import int_option, add_arguments
 
     t = sub.add_parser("train", help="train a model from the command line")

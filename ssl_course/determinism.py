@@ -2,42 +2,37 @@
 headline number they report through `bar(...)` (clock-based ones excepted).
 
 `ssl-course determinism [NN ...]` runs it for the named chapters (all when none is named).
+When the test run has left a current executed notebook (`build/executed`, same source), its
+numbers count as the first run, so the chapter is executed once more rather than twice.
 """
 from __future__ import annotations
 
-import json
-import subprocess
 import tempfile
 from pathlib import Path
 
 from .build import build, repo_root
-from .core import QUICK_ENV, RESULTS_ENV, environ
-from .offline import offline_env
+from .core import QUICK_ENV, RESULTS_ENV
+from .execute import EXECUTED_DIR, current_executed, execute, read_bars
 from .progress import HOME_ENV
 
 
-def _numbers(path: Path) -> dict[str, float]:
-    if not path.exists():
-        return {}
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def _numbers(records: list[dict]) -> dict[str, float]:
     return {r["name"]: r["value"] for r in records if not r.get("timing")}
 
 
 def run_notebook(notebook: Path, results: Path, timeout: float = 600) -> None:
     """Execute one notebook in a fresh, offline kernel, its bars recorded into `results`."""
     import nbformat
-    from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory(prefix="ssl-determinism-") as home:
-        env = {RESULTS_ENV: str(results), HOME_ENV: home, QUICK_ENV: "0", **offline_env()}
-        with environ(env):
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(notebook.parent)}}).execute(stderr=subprocess.DEVNULL)
+        env = {RESULTS_ENV: str(results), HOME_ENV: home, QUICK_ENV: "0"}
+        execute(nb, notebook.parent.resolve(), env, timeout=timeout)
 
 
-def compare_runs(chapters: list[str] | None = None, root: Path | None = None) -> list[dict]:
-    """Run each chosen solution notebook twice; one row per chapter with what differed."""
+def compare_runs(chapters: list[str] | None = None, root: Path | None = None, reuse: bool = True) -> list[dict]:
+    """Run each chosen solution notebook twice (once, if `reuse` and the test run's execution of
+    it is current); one row per chapter with what differed and where the first run came from."""
     root = root or repo_root()
     build(root, learner=False)
     notebooks = sorted((root / "build" / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -47,14 +42,18 @@ def compare_runs(chapters: list[str] | None = None, root: Path | None = None) ->
     with tempfile.TemporaryDirectory(prefix="ssl-determinism-") as tmp:
         for nb in notebooks:
             runs = []
-            for k in (1, 2):
-                out = Path(tmp) / f"{nb.stem}-{k}.jsonl"
+            executed = current_executed(root / "notebooks" / "src" / f"{nb.stem}.py", root / EXECUTED_DIR) if reuse else None
+            if executed is not None:
+                runs.append(_numbers(executed.metadata["ssl_course"]["executed"]["bars"]))
+            while len(runs) < 2:
+                out = Path(tmp) / f"{nb.stem}-{len(runs)}.jsonl"
                 run_notebook(nb, out)
-                runs.append(_numbers(out))
+                runs.append(_numbers(read_bars(out)))
             first, second = runs
             differ = {name: (first.get(name), second.get(name)) for name in first.keys() | second.keys()
                       if first.get(name) != second.get(name)}
-            rows.append(dict(chapter=nb.stem, numbers=len(first), differ=differ))
+            rows.append(dict(chapter=nb.stem, numbers=len(first), differ=differ,
+                             first="the test run" if executed is not None else "a fresh run"))
     return rows
 
 
@@ -63,5 +62,6 @@ def format_rows(rows: list[dict]) -> str:
     for r in rows:
         verdict = "identical" if not r["differ"] else "DIFFERENT: " + ", ".join(
             f"{k} {a} vs {b}" for k, (a, b) in sorted(r["differ"].items()))
-        lines.append(f"{r['chapter']:<36} {r['numbers']:>7}  {verdict}")
+        lines.append(f"{r['chapter']:<36} {r['numbers']:>7}  {verdict}"
+                     + (f" (first run: {r['first']})" if r.get("first") else ""))
     return "\n".join(lines)

@@ -12,19 +12,16 @@ Exit codes of `ssl-course grade`:
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from .build import exercise_ids
 from .check import CHECK_MIME, GRADE_LOG_ENV, STRICT_ENV, all_exercises
-from .core import environ
-from .offline import offline_env
+from .execute import execute
 from .progress import HOME_ENV
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_UNGRADABLE = 0, 1, 2
@@ -71,12 +68,6 @@ def _note(text: str):
     return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
 
 
-async def _run(client, total_timeout: float, state: dict) -> None:
-    client.on_cell_start = lambda cell, cell_index: state.__setitem__("cell", cell_index)
-    # The kernel's own start-up chatter (and a dying kernel's last words) stay out of the report.
-    await asyncio.wait_for(client.async_execute(stderr=subprocess.DEVNULL), timeout=total_timeout)
-
-
 def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.0) -> dict:
     """Execute the notebook at `path` and return a report dict (see `format_report`).
 
@@ -98,24 +89,22 @@ def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.
     state: dict = {"cell": None}
     with tempfile.TemporaryDirectory(prefix="ssl-grade-") as tmp:
         log = Path(tmp) / "log.jsonl"
-        client = _client_class()(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                 interrupt_on_timeout=True,
-                                 resources={"metadata": {"path": str(path.parent.resolve())}})
         start = time.perf_counter()
         # A fresh progress home (grading never touches the instructor's own progress) and an
         # offline kernel (any connection off this machine fails inside the notebook).
-        env = {HOME_ENV: str(Path(tmp) / "home"), GRADE_LOG_ENV: str(log), STRICT_ENV: None, **offline_env()}
-        with environ(env):
-            try:
-                asyncio.run(_run(client, total_timeout, state))
-            except Exception as exc:  # the report must come back, whatever happened
-                if time.perf_counter() - start >= total_timeout:  # cancelling may surface as a dead kernel
-                    reason = f"the whole-notebook time limit ({total_timeout:g} s) ran out in cell {state['cell']}"
-                elif isinstance(exc, DeadKernelError):
-                    reason = f"the kernel died while running cell {state['cell']}"
-                else:
-                    reason = f"{type(exc).__name__}: {str(exc)[:300]}"
-                report.update(status="ungradable", reason=reason)
+        env = {HOME_ENV: str(Path(tmp) / "home"), GRADE_LOG_ENV: str(log), STRICT_ENV: None}
+        try:
+            execute(nb, path.parent.resolve(), env, timeout=timeout, total_timeout=total_timeout,
+                    client_class=_client_class(), allow_errors=True, interrupt_on_timeout=True,
+                    on_cell_start=lambda cell, cell_index: state.__setitem__("cell", cell_index))
+        except Exception as exc:  # the report must come back, whatever happened
+            if time.perf_counter() - start >= total_timeout:  # cancelling may surface as a dead kernel
+                reason = f"the whole-notebook time limit ({total_timeout:g} s) ran out in cell {state['cell']}"
+            elif isinstance(exc, DeadKernelError):
+                reason = f"the kernel died while running cell {state['cell']}"
+            else:
+                reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+            report.update(status="ungradable", reason=reason)
         report["seconds"] = round(time.perf_counter() - start, 1)
         with contextlib.suppress(OSError):  # the notebook may have deleted its own log
             report["quizzes"] = [json.loads(line) for line in log.read_text().splitlines()

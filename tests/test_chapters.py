@@ -1,0 +1,45 @@
+"""Every chapter's solution notebook, run end to end as CI and the site see it: every check
+passes and every bar is asserted (strict, full size). Each executed notebook is saved under
+build/executed/, stamped with its source's hash, and the site is built from those copies, so
+no chapter runs twice for the tests and the site.
+
+This file sorts before test_determinism.py on purpose: that test compares a second run of two
+chapters with the executions saved here (it runs them twice itself when there are none)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ssl_course.build import build
+from ssl_course.execute import EXECUTED_DIR, execute_solution, save_executed
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+RESULTS = ROOT / "build" / "results.jsonl"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="session")
+def solutions():
+    build(ROOT, learner=False)  # solutions only: a stale learner notebook must still fail its test
+    RESULTS.unlink(missing_ok=True)
+    return ROOT / "build" / "solutions"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_solution_notebook(source, solutions, record_chapter):
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = solutions / f"{source.stem}.ipynb"
+    try:
+        nb, run = execute_solution(notebook)
+    except CellExecutionError as exc:  # its message names the cell, its code and the traceback
+        pytest.fail(f"{notebook.name}: {ANSI.sub('', str(exc))}", pytrace=False)
+    save_executed(nb, run, source, ROOT / EXECUTED_DIR)
+    with RESULTS.open("a") as f:
+        f.writelines(json.dumps(r) + "\n" for r in run.bars)
+    record_chapter(str(notebook.relative_to(ROOT)), run.seconds, run.peak_mb)
+    assert run.bars or source.stem.startswith("00"), f"{notebook.name} measured no headline number (bar)"
