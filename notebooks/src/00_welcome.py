@@ -52,6 +52,32 @@ print(f"python {platform.python_version()}, torch {torch.__version__}, ssl_cours
 print(f"device: {device()}, CPU threads used by torch: {torch.get_num_threads()}")
 
 # %% [markdown]
+# ## The data you will meet
+#
+# Nothing is downloaded: every dataset is generated on your machine or ships with an installed
+# package. `digits` are scikit-learn's 8×8 handwritten digits; `shapes` are procedural coloured
+# shapes whose factors (shape, colour, size, position, rotation) are known, so a chapter can
+# ask which factor a representation kept; `mnist1d` turns each digit into a 40-point signal,
+# small enough to train on in seconds and still hard for a linear model.
+
+# %%
+import matplotlib.pyplot as plt
+
+from ssl_course import data, plot
+from ssl_course.shapes import shapes
+
+fig, axes = plt.subplots(1, 3, figsize=(12, 2.8))
+plot.image_grid(data.digits().x[:24], nrow=8, ax=axes[0], title="digits (8×8)")
+plot.image_grid(shapes(24, seed=0).images, nrow=8, ax=axes[1], title="shapes (16×16, RGB)")
+signals = data.mnist1d().x[:4]
+for k, s in enumerate(signals):
+    axes[2].plot(s.numpy() + 4 * k, lw=1.2)
+axes[2].set_title("mnist1d (40 points, 4 samples)")
+axes[2].set_yticks([])
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
 # ## How an exercise works
 #
 # An exercise is a function with its body missing. In your copy of the notebook the body is
