@@ -40,18 +40,24 @@ def _title(chapter: str) -> str:
     raise AssertionError(f"{chapter} has no title heading")
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def _serve(directory: Path):
+    """An HTTP server for `directory` on a free localhost port, in a thread: (url, server)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}", httpd
+
+
 @pytest.fixture(scope="session")
 def server():
     if not (HTML / "index.html").exists():
         pytest.fail(f"no site in {HTML}: build it first with `./course site`", pytrace=False)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    url, httpd = _serve(HTML)
+    yield url
     httpd.shutdown()
 
 
@@ -118,6 +124,12 @@ def test_every_chapter_has_a_page():
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_page(chapter, server, browser):
+    check_chapter_page(browser, server, chapter)
+    _screenshot(browser, chapter)
+
+
+def check_chapter_page(browser, server: str, chapter: str) -> None:
+    """Every assertion about one chapter's page, served at `server`."""
     from selenium.webdriver.common.by import By
 
     _open(browser, f"{server}/notebooks/{chapter}.html")
@@ -158,7 +170,7 @@ def test_chapter_page(chapter, server, browser):
     answer = quizzes[0].find_element(By.TAG_NAME, "details")
     assert answer.get_attribute("open") is None, "a quiz answer shows unfolded"
     checks = browser.find_elements(By.CSS_SELECTOR, ".ssl-check")
-    assert checks and all("PASSED" in c.text.upper() for c in checks[:1]), "no passed check result"
+    assert checks and all("PASSED" in c.text.upper() for c in checks), "a check result that is not passed"
     assert not browser.find_elements(By.CSS_SELECTOR, ".jupyter-widgets, script[type*='widget']"), "a widget on the page"
     assert "Loading widget" not in text and "widget-view" not in text, "a widget placeholder on the page"
 
@@ -168,14 +180,42 @@ def test_chapter_page(chapter, server, browser):
     assert learner, f"no learner notebook download among {links}"
     nb = json.loads(urllib.request.urlopen(learner[0], timeout=WAIT).read())
     assert not any(c.get("outputs") for c in nb["cells"]), "the download has outputs"
-    if chapter != "00_welcome":
-        assert "NotImplementedError" in json.dumps(nb), "the download is not the learner version"
+    assert "NotImplementedError" in json.dumps(nb), "the download is not the learner version"
 
     # Launch buttons are absent unless configured (Binder and Colab could not import ssl_course).
     launch = browser.execute_script(
         "return [...document.querySelectorAll('a')].map(a => a.href).filter(h => /mybinder|colab|hub\\/user-redirect/.test(h))")
     assert not launch, f"launch links that cannot work: {launch}"
-    _screenshot(browser, chapter)
+
+
+# Each breaks one thing in a copy of a built page (old -> new) and names the complaint the
+# checks above must make about it.
+BREAKAGES = {
+    "solution shown unfolded": ('<details class="admonition hide above-input">',
+                                '<details class="admonition hide above-input" open>', "shows before any click"),
+    "a traceback in the output": ('<div class="cell_output docutils container">',
+                                  '<div class="cell_output docutils container"><div class="output stderr"><pre>'
+                                  'Traceback (most recent call last):</pre></div>', "a traceback on the page"),
+    "a figure that does not load": ('src="../_images/', 'src="../_images/missing-', "figures not loaded"),
+    "a check that failed": ("[PASSED]", "[FAILED]", "a check result that is not passed"),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_the_checks_catch_a_broken_page(breakage, browser, tmp_path):
+    chapter = "01_contrastive_loss"
+    copy = tmp_path / "html"
+    shutil.copytree(HTML, copy)
+    page = copy / "notebooks" / f"{chapter}.html"
+    old, new, complaint = BREAKAGES[breakage]
+    assert old in page.read_text(), f"the page no longer holds {old!r}: update this test"
+    page.write_text(page.read_text().replace(old, new))
+    url, httpd = _serve(copy)
+    try:
+        with pytest.raises(AssertionError, match=complaint):
+            check_chapter_page(browser, url, chapter)
+    finally:
+        httpd.shutdown()
 
 
 def test_landing_page(server, browser):
