@@ -98,9 +98,9 @@ def build(root: Path | None = None, check_only: bool = False, learner: bool = Tr
     root = root or repo_root()
     stale = []
     for src in sources(root):
-        learner, solution = make_notebooks(src)
+        learner_nb, solution = make_notebooks(src)
         target = root / "notebooks" / (src.stem + ".ipynb")
-        text = render(learner)
+        text = render(learner_nb)
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             stale.append(str(target.relative_to(root)))
             if learner and not check_only:

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .build import build, repo_root
+from .build import build, repo_root, sources
 from .check import CHECK_MIME
 from .execute import EXECUTED_DIR, current_executed, execute_solution, save_executed
 from .syllabus import CHAPTERS, PARTS, by_part
@@ -33,10 +33,6 @@ MAP_MARK, RESULTS_MARK = "<!-- chapter-map -->", "<!-- results-table -->"
 
 class SiteError(RuntimeError):
     """The site cannot be built: what is missing and what to run."""
-
-
-def sources(root: Path) -> list[Path]:
-    return sorted((root / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
 
 
 def executed_notebooks(root: Path, execute_missing: bool = True, log=print) -> dict[str, object]:

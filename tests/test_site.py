@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from ssl_course import site
+from ssl_course.build import sources
 from ssl_course.check import CHECK_MIME
 from ssl_course.execute import Run, current_executed, save_executed
 from ssl_course.syllabus import CHAPTERS, PARTS, by_part, chapter
@@ -26,7 +27,7 @@ def test_syllabus_has_each_chapter_once_in_a_part():
 
 def test_every_written_chapter_is_in_the_syllabus():
     names = {c.name for c in CHAPTERS}
-    for src in site.sources(ROOT):
+    for src in sources(ROOT):
         assert src.stem in names, f"{src.name} is not in ssl_course/syllabus.py"
 
 
