@@ -229,6 +229,9 @@ def test_landing_page(server, browser):
     table = browser.find_element(By.CSS_SELECTOR, "main table").text
     assert "✓" in table and "not yet written" in table and "MAML" in table
     assert "✗" not in table, "a bar missed in the last run"
+    fits = browser.execute_script(
+        "const t = document.querySelector('#results-of-the-last-run table'); return t.scrollWidth <= t.parentElement.clientWidth + 1")
+    assert fits, "the results table is wider than the page"
     assert "./course start" in browser.find_element(By.CSS_SELECTOR, "main").text
     _screenshot(browser, "landing")
 

@@ -9,6 +9,7 @@ Staged into `build/site-src/` (then built into `build/site/_build/html/`):
 - `notebooks/NN_*.ipynb`: each chapter, solution cells folded ("hide-input"), progress-bar
   widgets dropped, a download link to the learner notebook at the top;
 - `learner/NN_*.ipynb`: the learner notebooks offered for download;
+- `_static/ssl-course.css` (from `book/`): a few styles of the course's own;
 - `book.yml` (the repository's, plus launch buttons when asked for) and a generated `toc.yml`.
 """
 from __future__ import annotations
@@ -95,21 +96,22 @@ def _bar_text(b: dict) -> str:
 def results_table(executed: dict) -> str:
     """Markdown: every chapter's headline numbers from the last run beside its bar and anchor."""
     written = {name[:2]: name for name in executed}
-    rows = ["| ch. | headline experiment and bar | last run | time | outside anchor |",
-            "|---|---|---|---|---|"]
+    rows = ["| ch. | headline experiment and bar | last run | outside anchor |",
+            "|---|---|---|---|"]
     for c in sorted(CHAPTERS, key=lambda c: c.number):
         name = written.get(c.number)
         if name is None:
-            rows.append(f"| {c.number} {c.title} | {c.bar} | *not yet written* | | {c.anchor} |")
+            rows.append(f"| {c.number} {c.title} | {c.bar} | *not yet written* | {c.anchor} |")
             continue
         stamp = executed[name].metadata["ssl_course"]["executed"]
         bars = "<br>".join(_bar_text(b) for b in stamp["bars"]) or "—"
-        rows.append(f"| [{c.number} {c.title}](notebooks/{name}.ipynb) | {c.bar} | {bars} | "
-                    f"{stamp['seconds']:.0f} s | {c.anchor} |")
+        rows.append(f"| [{c.number} {c.title}](notebooks/{name}.ipynb)<br>{stamp['seconds']:.0f} s | {c.bar} | "
+                    f"{bars} | {c.anchor} |")
     stamps = [nb.metadata["ssl_course"]["executed"] for nb in executed.values()]
     last = max((s["date"] for s in stamps), default="—")
     devices = sorted({f"torch {s['torch']} on {s['device']}" for s in stamps})
-    return (f"Last run: {last}, {', '.join(devices)}. Times are whole solution notebooks, end to end.\n\n"
+    return (f"Last run: {last}, {', '.join(devices)}. Under each chapter: its solution notebook's run "
+            "time, end to end.\n\n"
             + "\n".join(rows))
 
 
@@ -198,6 +200,8 @@ def stage(root: Path, executed: dict, jupyterhub_url: str | None = None, reposit
               + "\n:width: 100%\n\nThe chapters by part. Coloured: written and executed on this site.\n```")
     intro = intro.replace(MAP_MARK, figure).replace(RESULTS_MARK, results_table(executed))
     (src / "intro.md").write_text(intro)
+    (src / "_static").mkdir()
+    shutil.copy(root / "book" / "ssl-course.css", src / "_static" / "ssl-course.css")  # Jupyter Book loads it
     (src / "toc.yml").write_text(toc(list(executed)))
     (src / "book.yml").write_text(_book_config(root, jupyterhub_url, repository_url))
     return src
