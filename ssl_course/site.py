@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import html
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -211,11 +212,18 @@ def build_site(root: Path | None = None, execute_missing: bool = True, jupyterhu
                repository_url: str | None = None, log=print) -> Path:
     """Build the site strictly (warnings are errors); return the path of its index.html."""
     root = root or repo_root()
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    missing = [name for name, ok in (("jupyter-book<2", jupyter_book.exists()),
+                                     ("sphinx-mathjax-offline", importlib.util.find_spec("sphinx-mathjax-offline")))
+               if not ok]
+    if missing:
+        raise SiteError(f"{' and '.join(missing)} not installed here: pip install -e '.[site]' "
+                        "(./course setup does it)")
     executed = executed_notebooks(root, execute_missing, log)
     src = stage(root, executed, jupyterhub_url, repository_url)
     out = root / SITE_OUT
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(src), "--config", str(src / "book.yml"),
+    cmd = [str(jupyter_book), "build", str(src), "--config", str(src / "book.yml"),
            "--toc", str(src / "toc.yml"), "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:

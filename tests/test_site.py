@@ -104,3 +104,9 @@ def test_a_stale_execution_is_not_reused(tmp_path):
     assert current_executed(source, out) is None
     with pytest.raises(site.SiteError, match="no current execution of 99_demo"):
         site.executed_notebooks(tmp_path, execute_missing=False, log=lambda *_: None)
+
+
+def test_a_missing_site_dependency_is_named(monkeypatch):
+    monkeypatch.setattr(site.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(site.SiteError, match=r"sphinx-mathjax-offline not installed here: pip install -e '.\[site\]'"):
+        site.build_site(ROOT, execute_missing=False, log=lambda *_: None)
