@@ -44,17 +44,16 @@ def kernel_peak_mb(holder) -> float | None:
 
 
 def execute(nb, cwd: Path, env: dict | None = None, *, timeout: float = 600.0,
-            total_timeout: float | None = None, client_class=None, run: Run | None = None, **client_kwargs) -> Run:
+            total_timeout: float | None = None, client_class=None, **client_kwargs) -> Run:
     """Execute notebook `nb` in place (outputs are written into it) in a fresh, offline kernel.
 
     cwd: the kernel's working directory; env: extra environment variables (None removes one);
     timeout: seconds per cell; total_timeout: seconds for the whole notebook (None: no limit).
-    Errors (a failing cell, a dead kernel, the time limit) propagate to the caller; pass `run`
-    to keep what was measured up to then.
+    Errors (a failing cell, a dead kernel, the time limit) propagate to the caller.
     """
     from nbclient import NotebookClient
 
-    run = run or Run()
+    run = Run()
     client = (client_class or NotebookClient)(nb, timeout=timeout, kernel_name="python3",
                                               resources={"metadata": {"path": str(cwd)}}, **client_kwargs)
 
@@ -65,11 +64,9 @@ def execute(nb, cwd: Path, env: dict | None = None, *, timeout: float = 600.0,
     start = time.perf_counter()
     # Figures go into the notebook (a test process may have set MPLBACKEND=Agg, which shows nothing).
     with environ({**offline_env(), "MPLBACKEND": "module://matplotlib_inline.backend_inline", **(env or {})}):
-        try:
-            # The kernel's own start-up chatter (and a dying kernel's last words) stay quiet.
-            asyncio.run(asyncio.wait_for(client.async_execute(stderr=subprocess.DEVNULL), timeout=total_timeout))
-        finally:
-            run.seconds = time.perf_counter() - start
+        # The kernel's own start-up chatter (and a dying kernel's last words) stay quiet.
+        asyncio.run(asyncio.wait_for(client.async_execute(stderr=subprocess.DEVNULL), timeout=total_timeout))
+    run.seconds = time.perf_counter() - start
     return run
 
 
