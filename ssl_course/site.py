@@ -20,12 +20,13 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from .build import build, repo_root, sources
 from .check import CHECK_MIME
 from .execute import EXECUTED_DIR, current_executed, execute_solution, save_executed
-from .syllabus import CHAPTERS, PARTS, by_part
+from .syllabus import CHAPTERS, by_part
 
 SITE_SRC = Path("build") / "site-src"
 SITE_OUT = Path("build") / "site"
@@ -129,13 +130,13 @@ def chapter_map(path: Path, written: set[str]) -> None:
     fig, ax = plt.subplots(figsize=(13, 0.9 * longest + 1.2))
     colours = plt.cm.tab10.colors
     for col, (part, chapters) in enumerate(parts.items()):
-        ax.text(col + 0.45, -0.2, _wrap(part, 15), ha="center", va="bottom", fontsize=9.5, weight="bold")
+        ax.text(col + 0.45, -0.2, textwrap.fill(part, 15), ha="center", va="bottom", fontsize=9.5, weight="bold")
         for row, c in enumerate(chapters):
             done = c.name in written
             face = colours[col % 10] if done else "#eeeeee"
             ax.add_patch(FancyBboxPatch((col + 0.02, row + 0.08), 0.86, 0.78, boxstyle="round,pad=0.02",
                                         facecolor=face, alpha=0.85 if done else 1.0, edgecolor="#555555"))
-            ax.text(col + 0.45, row + 0.47, f"{c.number}\n{_wrap(c.title, 18)}", ha="center", va="center",
+            ax.text(col + 0.45, row + 0.47, f"{c.number}\n{textwrap.fill(c.title, 18)}", ha="center", va="center",
                     fontsize=8, color="white" if done else "#555555", weight="bold" if done else "normal")
     ax.set_xlim(0, len(parts))
     ax.set_ylim(longest + 0.1, -1.3)
@@ -143,17 +144,6 @@ def chapter_map(path: Path, written: set[str]) -> None:
     ax.set_title("The course by part: coloured chapters are written, grey ones are planned", fontsize=11)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
-
-
-def _wrap(title: str, width: int = 16) -> str:
-    lines, line = [], ""
-    for word in title.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
 
 
 def toc(written: list[str]) -> str:
@@ -233,4 +223,4 @@ def build_site(root: Path | None = None, execute_missing: bool = True, jupyterhu
     return index
 
 
-__all__ = ["PARTS", "SiteError", "build_site", "executed_notebooks", "prepare_chapter", "results_table", "toc"]
+__all__ = ["SiteError", "build_site", "executed_notebooks", "prepare_chapter", "results_table", "toc"]
