@@ -77,8 +77,9 @@ def read_bars(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def execute_solution(notebook: Path, home: Path | None = None, timeout: float = 600.0) -> tuple:
-    """Run a solution notebook as the tests do (strict checks, full size, bars asserted).
+def execute_solution(notebook: Path, timeout: float = 600.0) -> tuple:
+    """Run a solution notebook as the tests do (strict checks, full size, bars asserted), with
+    a fresh progress home.
 
     Returns (executed notebook, Run with its bar records). Raises nbclient's CellExecutionError
     (its message names the cell and the error) when any cell fails.
@@ -91,7 +92,7 @@ def execute_solution(notebook: Path, home: Path | None = None, timeout: float = 
     nb = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory(prefix="ssl-run-") as tmp:
         results = Path(tmp) / "results.jsonl"
-        env = {STRICT_ENV: "1", QUICK_ENV: "0", RESULTS_ENV: str(results), HOME_ENV: str(home or Path(tmp) / "home")}
+        env = {STRICT_ENV: "1", QUICK_ENV: "0", RESULTS_ENV: str(results), HOME_ENV: str(Path(tmp) / "home")}
         run = execute(nb, notebook.parent.resolve(), env, timeout=timeout)
         run.bars = read_bars(results)
     return nb, run
