@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from ssl_course.execute import kernel_peak_mb
+from ssl_course.course.env import HOME_ENV, QUICK_ENV, RESULTS_ENV, STRICT_ENV
+from ssl_course.course.execute import kernel_peak_mb
 
 ROOT = Path(__file__).resolve().parent
 # Learner notebooks: every check must say "not attempted"; training shrinks, bars are reported only.
-LEARNER_ENV = {"SSL_COURSE_STRICT": "not_attempted", "SSL_COURSE_QUICK": "1", "SSL_COURSE_RESULTS": ""}
+LEARNER_ENV = {STRICT_ENV: "not_attempted", QUICK_ENV: "1", RESULTS_ENV: ""}
 
 # The hostile notebooks are inputs of tests/test_grade.py, not notebooks to run.
 collect_ignore_glob = ["tests/fixtures/*"]
@@ -25,14 +25,14 @@ REPORT = ROOT / "build" / "chapter_report.json"
 
 
 def pytest_configure(config):
-    from ssl_course.offline import block, offline_env
+    from ssl_course.course.offline import block, offline_env
 
     # Offline: this process and every child (kernels, CLI runs) refuse off-machine connections,
     # so a hidden download fails the build instead of passing here and failing elsewhere.
     block()
     os.environ.update(offline_env())
     # Never touch the user's own progress file from the tests.
-    os.environ["SSL_COURSE_HOME"] = tempfile.mkdtemp(prefix="ssl-course-test-home-")
+    os.environ[HOME_ENV] = tempfile.mkdtemp(prefix="ssl-course-test-home-")
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
@@ -88,6 +88,7 @@ def pytest_terminal_summary(terminalreporter):
         peak = _peak_mb.get(name)
         rows.append({"notebook": name, "seconds": round(secs, 1), "peak_mb": round(peak) if peak else None})
         tr.write_line(f"{secs:7.1f} s  {peak or float('nan'):7.0f} MB  {name}")
-    tr.write_line(f"{sum(_times.values()):7.1f} s  {max(_peak_mb.values(), default=float('nan')):7.0f} MB  in all (time: sum; memory: max)")
+    peak = max(_peak_mb.values(), default=float("nan"))
+    tr.write_line(f"{sum(_times.values()):7.1f} s  {peak:7.0f} MB  in all (time: sum; memory: max)")
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(rows, indent=1))

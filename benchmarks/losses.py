@@ -22,13 +22,18 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 
-from ssl_course import losses
+from ssl_course.contrastive.info_nce import info_nce
+from ssl_course.contrastive.nt_xent import nt_xent
+from ssl_course.contrastive.triplet import batch_hard_triplet
+from ssl_course.noncontrastive.barlow_twins import barlow_twins
+from ssl_course.noncontrastive.dino import dino, dino_center
+from ssl_course.noncontrastive.vicreg import vicreg
 
 TOLERANCE = 1e-5
 RESULTS = Path(__file__).with_name("results.md")
@@ -76,7 +81,8 @@ def _cases() -> list[Case]:
     """Import the peers lazily: the course itself does not need them."""
     from info_nce import info_nce as peer_info_nce
     from lightly.loss import BarlowTwinsLoss, DINOLoss, NTXentLoss, VICRegLoss
-    from pytorch_metric_learning import distances, losses as pml_losses, miners, reducers
+    from pytorch_metric_learning import distances, miners, reducers
+    from pytorch_metric_learning import losses as pml_losses
 
     euclid = distances.LpDistance(normalize_embeddings=False)  # pml normalises by default
     miner = miners.BatchHardMiner(distance=euclid)
@@ -95,23 +101,23 @@ def _cases() -> list[Case]:
         return peer(list(x["teacher"].unbind(0)), list(x["student"].unbind(0)), teacher_temp=0.04)
 
     def dino_ours(x):
-        loss = losses.dino(x["student"], x["teacher"], x["center"], 0.1, 0.04)
-        losses.dino_center(x["teacher"], x["center"], 0.9)  # lightly's forward does this too
+        loss = dino(x["student"], x["teacher"], x["center"], 0.1, 0.04)
+        dino_center(x["teacher"], x["center"], 0.9)  # lightly's forward does this too
         return loss
 
     return [
         Case("InfoNCE", "info-nce-pytorch", _two_views, ("z1", "z2"),
-             lambda x: losses.info_nce(x["z1"], x["z2"], 0.1),
+             lambda x: info_nce(x["z1"], x["z2"], 0.1),
              lambda x: peer_info_nce(x["z1"], x["z2"], temperature=0.1)),
         Case("NT-Xent", "lightly", _two_views, ("z1", "z2"),
-             lambda x: losses.nt_xent(x["z1"], x["z2"], 0.5), lambda x: nt_xent_peer(x["z1"], x["z2"])),
+             lambda x: nt_xent(x["z1"], x["z2"], 0.5), lambda x: nt_xent_peer(x["z1"], x["z2"])),
         Case("batch-hard triplet", "pytorch-metric-learning", _labelled, ("emb",),
-             lambda x: losses.batch_hard_triplet(x["emb"], x["labels"], 0.2),
+             lambda x: batch_hard_triplet(x["emb"], x["labels"], 0.2),
              lambda x: triplet(x["emb"], x["labels"], miner(x["emb"], x["labels"]))),
         Case("Barlow Twins", "lightly", _two_views, ("z1", "z2"),
-             lambda x: losses.barlow_twins(x["z1"], x["z2"], 5e-3), lambda x: barlow_peer(x["z1"], x["z2"])),
+             lambda x: barlow_twins(x["z1"], x["z2"], 5e-3), lambda x: barlow_peer(x["z1"], x["z2"])),
         Case("VICReg", "lightly", _two_views, ("z1", "z2"),
-             lambda x: losses.vicreg(x["z1"], x["z2"]), lambda x: vicreg_peer(x["z1"], x["z2"])),
+             lambda x: vicreg(x["z1"], x["z2"]), lambda x: vicreg_peer(x["z1"], x["z2"])),
         Case("DINO", "lightly", _dino_inputs, ("student",), dino_ours, dino_peer),
     ]
 

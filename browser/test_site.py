@@ -23,10 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from ssl_course.course.build import SOURCES_DIR, sources
+from ssl_course.course.env import REQUIRE_BROWSER_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "build" / "site" / "_build" / "html"
 SHOTS = ROOT / "build" / "site" / "screenshots"
-CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+CHAPTERS = [p.stem for p in sources(ROOT)]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 WAIT = 30  # seconds: a page, its images and MathJax on a slow machine
@@ -34,7 +37,7 @@ WAIT = 30  # seconds: a page, its images and MathJax on a slow machine
 
 def _title(chapter: str) -> str:
     """The chapter's title: the first '# ' heading of its source."""
-    for line in (ROOT / "notebooks" / "src" / f"{chapter}.py").read_text().splitlines():
+    for line in (ROOT / SOURCES_DIR / f"{chapter}.py").read_text().splitlines():
         if line.startswith("# # "):
             return line[4:].strip()
     raise AssertionError(f"{chapter} has no title heading")
@@ -65,7 +68,7 @@ def server():
 def browser():
     if not (CHROMIUM and CHROMEDRIVER):
         why = "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI") or os.environ.get("SSL_COURSE_REQUIRE_BROWSER"):
+        if os.environ.get("CI") or os.environ.get(REQUIRE_BROWSER_ENV):
             pytest.fail(why, pytrace=False)
         pytest.skip(why)
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never try to download a driver
@@ -230,7 +233,8 @@ def test_landing_page(server, browser):
     assert "✓" in table and "not yet written" in table and "MAML" in table
     assert "✗" not in table, "a bar missed in the last run"
     fits = browser.execute_script(
-        "const t = document.querySelector('#results-of-the-last-run table'); return t.scrollWidth <= t.parentElement.clientWidth + 1")
+        "const t = document.querySelector('#results-of-the-last-run table'); "
+        "return t.scrollWidth <= t.parentElement.clientWidth + 1")
     assert fits, "the results table is wider than the page"
     assert "./course start" in browser.find_element(By.CSS_SELECTOR, "main").text
     _screenshot(browser, "landing")

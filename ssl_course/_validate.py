@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import torch
 
@@ -68,3 +69,57 @@ def check_nonnegative(name: str, value) -> None:
 def check_generator(generator) -> None:
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+
+
+def check_labels(name: str, y, n: int, against: str = "") -> None:
+    """y must be (n,) integer class labels (matching the n rows of `against`, when named)."""
+    check_tensor(name, y)
+    if y.ndim != 1 or y.shape[0] != n:
+        to_match = f" to match {against}" if against else ""
+        raise ValueError(f"{name} must have shape ({n},){to_match}, got {tuple(y.shape)}")
+    if y.is_floating_point() or y.is_complex():
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+
+
+def check_batch_of_two(name: str, z: torch.Tensor) -> None:
+    """Batch statistics (a variance, a standardisation) need at least two rows."""
+    if z.shape[0] < 2:
+        raise ValueError(f"{name} needs a batch of at least 2 rows, got shape {tuple(z.shape)}")
+
+
+def check_dims(name: str, values) -> tuple[int, ...]:
+    """A non-empty sequence of positive ints (layer widths, channel counts)."""
+    if not isinstance(values, Sequence) or isinstance(values, str) or len(values) == 0:
+        raise TypeError(f"{name} must be a non-empty sequence of ints, got {values!r}")
+    for i, v in enumerate(values):
+        check_int(f"{name}[{i}]", v)
+    return tuple(values)
+
+
+def check_range(name: str, value, low: float, high: float | None) -> tuple[float, float]:
+    """value must be a pair (a, b) with low < a <= b (<= high when high is given)."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+        raise TypeError(f"{name} must be a pair of numbers (min, max), got {value!r}")
+    a, b = float(value[0]), float(value[1])
+    if not (low < a <= b and (high is None or b <= high)):
+        bound = f"{low} < min <= max" + (f" <= {high}" if high is not None else "")
+        raise ValueError(f"{name} must satisfy {bound}, got {value!r}")
+    return a, b
+
+
+def check_images(x) -> None:
+    check_tensor("x", x)
+    if x.ndim != 4:
+        raise ValueError(f"x must be a batch of images (N, C, H, W), got shape {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise TypeError(f"x must be a floating tensor with values in [0, 1], got dtype {x.dtype}")
+
+
+def check_strength(strength) -> None:
+    if isinstance(strength, bool) or not isinstance(strength, numbers.Real):
+        raise TypeError(f"strength must be a number in [0, 1.25], got {type(strength).__name__}")
+    # 0.8 * strength <= 1 keeps brightness/contrast/saturation factors >= 0;
+    # 0.2 * strength <= 0.5 is the widest hue shift (half the colour wheel).
+    if not 0 <= strength <= 1.25:
+        raise ValueError(f"strength must be in [0, 1.25], got {strength}")

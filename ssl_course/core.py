@@ -1,7 +1,6 @@
 """What every chapter needs: the device, seeding, quick mode, progress bars and bars to meet."""
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
@@ -11,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-QUICK_ENV = "SSL_COURSE_QUICK"  # "1": shrink training, report bars without asserting them
-RESULTS_ENV = "SSL_COURSE_RESULTS"  # a JSON-lines file that collects every bar measured
+from .course.env import QUICK_ENV, RESULTS_ENV
 
 
 def device() -> torch.device:
@@ -110,22 +108,3 @@ class Timer:
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
         return False
-
-
-@contextlib.contextmanager
-def environ(values: dict):
-    """Set environment variables for a block (None removes one), then restore them all."""
-    old = {k: os.environ.get(k) for k in values}
-    for k, v in values.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

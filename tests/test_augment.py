@@ -10,10 +10,12 @@ import pytest
 import torch
 import torchvision.transforms.v2.functional as TF
 
-from ssl_course import augment
-from ssl_course.augment import (TwoViews, batch_augment, color_distortion, color_jitter, crop_box,
-                                grayscale, hsv_to_rgb, policy, rgb_to_hsv, simclr_transform, two_views)
-from ssl_course.shapes import COLOUR_NAMES, SHAPE_NAMES, shapes
+from ssl_course.augment import color
+from ssl_course.augment.batch import batch_augment, policy
+from ssl_course.augment.color import color_distortion, color_jitter, grayscale, hsv_to_rgb, rgb_to_hsv
+from ssl_course.augment.crop import _crop_grid, crop_box
+from ssl_course.augment.pil import TwoViews, simclr_transform, two_views
+from ssl_course.data.shapes import COLOUR_NAMES, SHAPE_NAMES, shapes
 
 
 def _images(n=6, size=8, seed=0, dtype=torch.float32):
@@ -60,7 +62,7 @@ def test_grayscale_matches_pil_luma():
 @pytest.fixture
 def torchvision_luma(monkeypatch):
     """torchvision weighs red 0.2989, not 0.299: use its weights to compare formulas exactly."""
-    monkeypatch.setattr(augment, "_LUMA", (0.2989, 0.587, 0.114))
+    monkeypatch.setattr(color, "_LUMA", (0.2989, 0.587, 0.114))
 
 
 def test_grayscale_matches_torchvision(torchvision_luma):
@@ -197,11 +199,11 @@ def test_batch_augment_crop_matches_torchvision_resized_crop():
     x = _images(3, 16, seed=10)
     box = torch.tensor([[2.0, 3.0, 10.0, 11.0]]).expand(3, 4)  # 8x8 at left 2, top 3
     no_flip = torch.zeros(3, dtype=torch.bool)
-    grid = augment._crop_grid(box, 16, 16, 16, 16, no_flip)
+    grid = _crop_grid(box, 16, 16, 16, 16, no_flip)
     got = torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     want = TF.resized_crop(x, 3, 2, 8, 8, [16, 16], antialias=False)
     assert torch.allclose(got[..., 1:-1, 1:-1], want[..., 1:-1, 1:-1], atol=1e-5)  # borders: edge handling
-    flipped = augment._crop_grid(box, 16, 16, 16, 16, ~no_flip)
+    flipped = _crop_grid(box, 16, 16, 16, 16, ~no_flip)
     got_f = torch.nn.functional.grid_sample(x, flipped, mode="bilinear", padding_mode="border", align_corners=False)
     assert torch.allclose(got_f, got.flip(-1), atol=1e-6)
 

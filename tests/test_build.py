@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ssl_course.build import BEGIN, END, build, make_notebooks, sources, strip_solutions
+from ssl_course.course.build import BEGIN, END, build, make_notebooks, sources, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +44,8 @@ def test_unbalanced_markers_are_errors(code):
 
 
 def test_build_check_finds_a_stale_notebook(tmp_path):
-    (tmp_path / "notebooks" / "src").mkdir(parents=True)
-    src = tmp_path / "notebooks" / "src" / "99_demo.py"
+    (tmp_path / "chapters").mkdir(parents=True)
+    src = tmp_path / "chapters" / "99_demo.py"
     src.write_text("# %%\ndef f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n")
     assert build(tmp_path, check_only=True) == ["notebooks/99_demo.ipynb"]
     build(tmp_path)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ssl_course.build import build
-from ssl_course.execute import EXECUTED_DIR, execute_solution, save_executed
+from ssl_course.course.build import build, sources
+from ssl_course.course.execute import EXECUTED_DIR, execute_solution, save_executed
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+SOURCES = sources(ROOT)
 RESULTS = ROOT / "build" / "results.jsonl"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ssl_course.check import (FAILED, NOT_ATTEMPTED, PASSED, CheckFailed, all_exercises, check,
-                              run_check, use_reference_if_unsolved)
+from ssl_course.course.checks import (
+    FAILED,
+    NOT_ATTEMPTED,
+    PASSED,
+    CheckFailed,
+    all_exercises,
+    check,
+    run_check,
+    use_reference_if_unsolved,
+)
 from tests.mutants import MUTANTS
 
 EXERCISES = all_exercises()
@@ -139,7 +147,7 @@ def test_learner_bugs_fail_with_one_line(name, fn, needle, monkeypatch):
 
 
 def test_result_carries_a_machine_readable_bundle():
-    from ssl_course.check import CHECK_MIME
+    from ssl_course.course.checks import CHECK_MIME
 
     bundle = run_check("00.hello", EXERCISES["00.hello"].reference)._repr_mimebundle_()
     assert bundle[CHECK_MIME]["status"] == PASSED and "text/html" in bundle

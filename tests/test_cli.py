@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ssl_course.build import build
-from ssl_course.cli import main
+from ssl_course.course.build import build
+from ssl_course.course.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "ssl_course.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ssl_course.course.cli", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
 
 

@@ -9,8 +9,11 @@ import torch
 
 matplotlib.use("Agg")
 
-from ssl_course import bar, data, device, quick_mode, scaled, seed_everything  # noqa: E402
+from ssl_course import bar, device, quick_mode, scaled, seed_everything  # noqa: E402
 from ssl_course.core import BarNotMet  # noqa: E402
+from ssl_course.data.digits import digits  # noqa: E402
+from ssl_course.data.mnist1d import mnist1d  # noqa: E402
+from ssl_course.data.split import few_labels  # noqa: E402
 from ssl_course.plot import curves, image_grid  # noqa: E402
 
 
@@ -51,33 +54,33 @@ def test_bar_asserts_records_and_spares_quick_mode(monkeypatch, tmp_path):
 
 
 def test_digits_split():
-    x, y, xt, yt = data.digits()
+    x, y, xt, yt = digits()
     assert x.shape[1:] == (1, 8, 8) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
     assert len(x) + len(xt) == 1797 and set(y.tolist()) == set(range(10))
 
 
 def test_mnist1d_is_the_standard_split_and_deterministic(tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_COURSE_CACHE", str(tmp_path))
-    data.mnist1d.cache_clear()
-    a = data.mnist1d()
+    mnist1d.cache_clear()
+    a = mnist1d()
     assert a.x.shape == (4000, 40) and a.x_test.shape == (1000, 40)
     assert (tmp_path / "mnist1d-5000-42.pt").exists()
-    data.mnist1d.cache_clear()
-    b = data.mnist1d()  # from the disk cache
+    mnist1d.cache_clear()
+    b = mnist1d()  # from the disk cache
     assert torch.equal(a.x, b.x) and torch.equal(a.y_test, b.y_test)
     (tmp_path / "mnist1d-5000-42.pt").write_bytes(b"corrupt")
-    data.mnist1d.cache_clear()
-    assert torch.equal(data.mnist1d().x, a.x)  # a corrupt cache is regenerated
-    data.mnist1d.cache_clear()
+    mnist1d.cache_clear()
+    assert torch.equal(mnist1d().x, a.x)  # a corrupt cache is regenerated
+    mnist1d.cache_clear()
 
 
 def test_few_labels():
-    _, y, _, _ = data.digits()
-    idx = data.few_labels(y, 5, seed=1)
+    _, y, _, _ = digits()
+    idx = few_labels(y, 5, seed=1)
     assert len(idx) == 50 and torch.equal(torch.bincount(y[idx]), torch.full((10,), 5))
-    assert torch.equal(idx, data.few_labels(y, 5, seed=1))
+    assert torch.equal(idx, few_labels(y, 5, seed=1))
     with pytest.raises(ValueError):
-        data.few_labels(y, 0)
+        few_labels(y, 0)
 
 
 def test_plot_helpers():

@@ -2,7 +2,7 @@
 fast chapters here; `ssl-course determinism` covers every chapter, new ones included."""
 from __future__ import annotations
 
-from ssl_course.determinism import compare_runs, format_rows
+from ssl_course.course.determinism import compare_runs, format_rows
 
 
 def test_fast_chapters_repeat_their_numbers():

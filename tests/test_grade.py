@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ssl_course.grade import EXIT_NOT_PASSED, EXIT_OK, EXIT_UNGRADABLE, exit_code, format_report, grade
-from ssl_course.progress import progress_path
+from ssl_course.course.grade import EXIT_NOT_PASSED, EXIT_OK, EXIT_UNGRADABLE, exit_code, format_report, grade
+from ssl_course.course.progress import progress_path
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 

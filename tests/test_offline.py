@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from ssl_course.offline import NetworkBlocked
+from ssl_course.course.offline import NetworkBlocked
 
 
 def test_this_process_cannot_reach_the_network():

@@ -6,8 +6,8 @@ import multiprocessing as mp
 
 import pytest
 
-from ssl_course import progress
-from ssl_course.quiz import quiz
+from ssl_course.course import progress
+from ssl_course.course.quiz import quiz
 
 
 @pytest.fixture

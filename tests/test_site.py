@@ -8,11 +8,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ssl_course import site
-from ssl_course.build import sources
-from ssl_course.check import CHECK_MIME
-from ssl_course.execute import Run, current_executed, save_executed
-from ssl_course.syllabus import CHAPTERS, PARTS, by_part, chapter
+from ssl_course.course import site
+from ssl_course.course.build import sources
+from ssl_course.course.checks import CHECK_MIME
+from ssl_course.course.execute import Run, current_executed, save_executed
+from ssl_course.course.syllabus import CHAPTERS, PARTS, by_part, chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,7 +92,7 @@ def test_launch_buttons_only_when_they_can_work():
 
 
 def test_a_stale_execution_is_not_reused(tmp_path):
-    source = tmp_path / "notebooks" / "src" / "99_demo.py"
+    source = tmp_path / "chapters" / "99_demo.py"
     source.parent.mkdir(parents=True)
     source.write_text("# %%\nprint(1)\n")
     out = tmp_path / "executed"

@@ -1,8 +1,6 @@
 """Known-wrong implementations for chapter 00."""
 from __future__ import annotations
 
-import torch
-
 from . import mutant
 
 

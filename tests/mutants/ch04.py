@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ssl_course.augment import grayscale, hsv_to_rgb, rgb_to_hsv
+from ssl_course.augment.color import grayscale, hsv_to_rgb, rgb_to_hsv
 
 from . import mutant
 

@@ -1,0 +1,220 @@
+# %% [markdown]
+# # 00 · Welcome: how this course works
+#
+# > **问题：** 这门课怎么学？练习如何自动判分？
+# >
+# > **Question:** How do you study this course, and how are the exercises graded?
+#
+# Thirty chapters, each built around one interview question on self-supervised learning
+# (SSL). Every chapter has the same parts:
+#
+# 1. **The question**, in Chinese and English, and a **short model answer** you could say
+#    in an interview.
+# 2. **Theory** with the equations that matter.
+# 3. **The common wrong answer**: what a typical answer gets wrong, shown running.
+# 4. **Exercises** that you write and that are **graded on the spot** by `check(...)`.
+# 5. **A headline experiment** with a bar the chapter must meet (asserted in the notebook).
+# 6. **An interview drill**: quizzes graded when you click, and follow-up questions with
+#    folded answers.
+# 7. **A summary and references.**
+#
+# Everything runs offline on a laptop CPU, each chapter in about a minute. If you have a GPU,
+# the same code uses it: chapters ask `ssl_course.device()` and never call `.cuda()`.
+
+# %% [markdown]
+# ## Your environment
+#
+# Every chapter starts like this: seed everything, pick the device, report the versions.
+# Same seed, same machine, same numbers.
+
+# %%
+import platform
+
+import torch
+
+import ssl_course
+from ssl_course import check, device, quiz, run_check, seed_everything, use_reference_if_unsolved
+
+seed_everything(0)
+print(f"python {platform.python_version()}, torch {torch.__version__}, ssl_course {ssl_course.__version__}")
+print(f"device: {device()}, CPU threads used by torch: {torch.get_num_threads()}")
+
+# %% [markdown]
+# ## The data you will meet
+#
+# Nothing is downloaded: every dataset is generated on your machine or ships with an installed
+# package. `digits` are scikit-learn's 8×8 handwritten digits; `shapes` are procedural coloured
+# shapes whose factors (shape, colour, size, position, rotation) are known, so a chapter can
+# ask which factor a representation kept; `mnist1d` turns each digit into a 40-point signal,
+# small enough to train on in seconds and still hard for a linear model.
+
+# %%
+import matplotlib.pyplot as plt
+
+from ssl_course.data.digits import digits
+from ssl_course.data.mnist1d import mnist1d
+from ssl_course.data.shapes import shapes
+from ssl_course.plot import image_grid
+
+fig, axes = plt.subplots(1, 3, figsize=(12, 2.8))
+image_grid(digits().x[:24], nrow=8, ax=axes[0], title="digits (8×8)")
+image_grid(shapes(24, seed=0).images, nrow=8, ax=axes[1], title="shapes (16×16, RGB)")
+signals = mnist1d().x[:4]
+for k, s in enumerate(signals):
+    axes[2].plot(s.numpy() + 4 * k, lw=1.2)
+axes[2].set_title("mnist1d (40 points, 4 samples)")
+axes[2].set_yticks([])
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## How an exercise works
+#
+# An exercise is a function with its body missing. In your copy of the notebook the body is
+# `raise NotImplementedError`; replace it with your code and run the cell, then run the
+# check cell below it. The check calls your function on fixed cases, on edge cases (a batch
+# of one, a zero row, float64) and on a few dozen random cases drawn by
+# [Hypothesis](https://hypothesis.readthedocs.io), and compares the result **and its
+# gradient** with a reference implementation. It answers:
+#
+# - **PASSED**: every case matched;
+# - **FAILED**: the first case that did not match, what was expected, what came, and a hint;
+# - **NOT ATTEMPTED**: the function still raises `NotImplementedError`.
+#
+# Your results are saved in a small file under your home; `ssl-course progress` in a
+# terminal shows them. Stuck? `ssl-course solution 00.hello` prints the reference.
+#
+# ### Exercise 00.hello: unit-length rows
+#
+# Contrastive learning compares embeddings by **cosine similarity**, the dot product of
+# unit-length vectors. Write `normalize_rows(x)`: for `x` of shape `(N, D)`, return each row
+# divided by its L2 norm,
+#
+# $$\hat x_i = \frac{x_i}{\max(\lVert x_i\rVert_2, \epsilon)},$$
+#
+# where the small $\epsilon$ keeps an all-zero row at zero instead of turning it into NaN.
+
+# %%
+def normalize_rows(x: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """x: (N, D) -> (N, D) with every row of unit L2 length (zero rows stay zero)."""
+    ### BEGIN SOLUTION
+    return x / x.norm(dim=1, keepdim=True).clamp_min(eps)
+    ### END SOLUTION
+
+
+check("00.hello", normalize_rows)
+
+# %% [markdown]
+# Later cells must work whether or not you solved the exercise, so chapters use
+# `use_reference_if_unsolved`: your function if it passes, the reference otherwise.
+
+# %%
+normalize = use_reference_if_unsolved("00.hello", normalize_rows)
+z = normalize(torch.randn(4, 3))
+print("row lengths:", z.norm(dim=1))
+print("cosine similarities:\n", z @ z.T)
+
+# %% [markdown]
+# ## The common wrong answer
+#
+# Normalising along the wrong dimension is the classic slip: `x.norm(dim=0)` makes every
+# **column** unit length, and the "cosine similarities" that follow are not cosines at all.
+# The check catches it on its first case:
+
+# %%
+def normalize_columns(x, eps=1e-12):
+    return x / x.norm(dim=0, keepdim=True).clamp_min(eps)
+
+
+# run_check grades without recording anything in your progress
+print(run_check("00.hello", normalize_columns))
+
+# %% [markdown]
+# ## Headline experiment: is this machine fast enough?
+#
+# The course is sized for a 2-core laptop CPU. A quick matrix-multiply benchmark tells you
+# how your machine compares; every chapter is budgeted at about a minute on 2 cores.
+
+# %%
+from ssl_course import Timer, bar
+
+a = torch.randn(512, 512)
+with Timer() as t:
+    for _ in range(20):
+        a @ a
+gflops = 20 * 2 * 512**3 / t.seconds / 1e9
+print(f"{gflops:.1f} GFLOP/s in float32 matrix multiplication")
+bar("00.matmul_gflops", gflops, ">=", 1.0, " GFLOP/s", timing=True)
+
+# %% [markdown]
+# ## Interview drill
+#
+# Quizzes are graded when you click a choice (in JupyterLab). In a terminal or a script,
+# answer in code: `q.answer("b")`.
+
+# %%
+quiz(
+    "00.q1",
+    "You normalise embeddings with x / x.norm(dim=0, keepdim=True). What happened?",
+    {
+        "a": ("Every row now has unit length.", "No: dim=0 runs down the columns, so the columns are unit length."),
+        "b": ("Every column now has unit length, so x @ x.T is not a cosine similarity.",
+              "Right: the norm was taken over the batch, mixing examples together."),
+        "c": ("Nothing: dim=0 and dim=1 give the same result for square matrices.",
+              "No: only a symmetric matrix would make the two agree, and even then not in general."),
+    },
+    answer="b",
+)
+
+# %%
+quiz(
+    "00.q2",
+    "Your check says NOT ATTEMPTED. Why?",
+    {
+        "a": ("Your function still raises NotImplementedError.",
+              "Right: the check calls it, sees NotImplementedError and marks the exercise as not attempted."),
+        "b": ("Your function returned the wrong shape.", "No: that is a FAILED check, with the case and the shapes."),
+        "c": ("The reference implementation is missing.", "No: every exercise has a reference; `ssl-course solution ID` prints it."),
+    },
+    answer="a",
+)
+
+# %%
+quiz(
+    "00.q3",
+    "Why does the course seed every random number generator at the top of each chapter?",
+    {
+        "a": ("To make training faster.", "No: seeding changes which numbers come out, not how fast."),
+        "b": ("So the same notebook gives the same numbers on the same machine.",
+              "Right: results can be compared, bugs reproduced and bars asserted."),
+        "c": ("Because PyTorch refuses to train without a seed.", "No: torch draws a seed by itself if you give none."),
+    },
+    answer="b",
+)
+
+# %% [markdown]
+# **Follow-up questions** (think first, then unfold):
+#
+# <details><summary>Why clamp the norm instead of adding eps to it?</summary>
+#
+# Clamping leaves every non-zero row exactly unit length; adding eps shrinks every row a
+# little. Both avoid dividing by zero; `torch.nn.functional.normalize` clamps.
+# </details>
+#
+# <details><summary>Why check gradients and not only values?</summary>
+#
+# A function can return the right numbers and still break training: a `.detach()`, a detour
+# through NumPy or an in-place edit cuts the gradient. The checks compare gradients too.
+# </details>
+#
+# ## Summary
+#
+# - Exercises are graded by `check(id, fn)`: passed, failed (with the first failing case and a
+#   hint) or not attempted. `use_reference_if_unsolved` keeps the notebook running.
+# - Quizzes grade on click, or with `q.answer(...)` in code; `ssl-course progress` shows it all.
+# - Chapters are seeded and sized for a laptop CPU.
+#
+# ## References
+#
+# - The Hypothesis documentation, <https://hypothesis.readthedocs.io>.
+# - PyTorch, `torch.nn.functional.normalize`.

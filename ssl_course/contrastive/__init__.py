@@ -1,0 +1,9 @@
+"""Contrastive learning: a positive must win a softmax against the negatives.
+
+- `info_nce.py`  InfoNCE and the mutual-information bound it gives (chapter 01)
+- `pairs.py`     who is whose positive: SimCLR's targets, label masks (chapter 03)
+- `supcon.py`    the supervised contrastive loss (chapter 03)
+- `nt_xent.py`   SimCLR's loss over 2N views (chapter 05)
+- `simclr.py`    the SimCLR training loop, one process (chapter 05)
+- `triplet.py`   batch-hard triplet loss (chapter 11)
+"""

@@ -1,0 +1,159 @@
+"""Headless grading: run a learner's notebook in a fresh, offline kernel, with a time limit per
+cell and one for the whole notebook, and report every exercise the chapter expects.
+
+Whatever the notebook does (loops forever, kills its kernel, calls sys.exit, prints
+gigabytes, deletes files, reaches for the network), a report comes back.
+
+Exit codes of `ssl-course grade`:
+  0  every expected exercise passed;
+  1  the notebook ran, and some exercise did not pass (failed, not attempted, missing);
+  2  the notebook could not be graded to the end: not a readable notebook, the kernel died,
+     or the whole-notebook time limit ran out (the report says which, and what it saw).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from . import syllabus
+from .build import exercise_ids
+from .checks import CHECK_MIME
+from .env import GRADE_LOG_ENV, HOME_ENV, STRICT_ENV
+from .execute import execute
+
+EXIT_OK, EXIT_NOT_PASSED, EXIT_UNGRADABLE = 0, 1, 2
+MAX_OUTPUT_BYTES = 1_000_000  # per cell; more is dropped with a note
+TRUNCATED = "[ssl-course grade: output"
+
+
+def _expected_exercises(nb, path: Path) -> list[str]:
+    """The exercises this chapter has: from the notebook's metadata (written by `build`), else
+    from its file name (NN_...), else the checks found in its code."""
+    meta = nb.metadata.get("ssl_course", {})
+    if meta.get("exercises"):
+        return list(meta["exercises"])
+    m = re.match(r"(\d\d)_", path.name)
+    if m:
+        with contextlib.suppress(KeyError):
+            chapter = list(syllabus.chapter(m.group(1)).exercises)
+            if chapter:
+                return chapter
+    return exercise_ids("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        """Keeps at most MAX_OUTPUT_BYTES of output per cell, so a flood cannot exhaust memory."""
+
+        def output(self, outs, msg, display_id, cell_index):
+            sizes = self.__dict__.setdefault("_output_sizes", {})
+            before = sizes.get(cell_index, 0)
+            size = sizes[cell_index] = before + len(json.dumps(msg.get("content", {})))
+            if size > MAX_OUTPUT_BYTES:
+                if before <= MAX_OUTPUT_BYTES:  # the first message over the cap leaves a note
+                    outs.append(_note(f"{TRUNCATED} beyond {MAX_OUTPUT_BYTES:,} bytes dropped]"))
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    return CappedClient
+
+
+def _note(text: str):
+    import nbformat
+
+    return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
+
+
+def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.0) -> dict:
+    """Execute the notebook at `path` and return a report dict (see `format_report`).
+
+    timeout: seconds allowed per cell; total_timeout: seconds for the whole notebook.
+    """
+    import nbformat
+    from nbclient.exceptions import DeadKernelError
+
+    path = Path(path)
+    report = {"notebook": str(path), "status": "graded", "exercises": [], "quizzes": [], "errors": []}
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except FileNotFoundError:
+        return dict(report, status="ungradable", reason=f"no such file: {path}")
+    except Exception as exc:
+        return dict(report, status="ungradable", reason=f"not a valid notebook: {type(exc).__name__}: {str(exc)[:200]}")
+    expected = _expected_exercises(nb, path)
+    state: dict = {"cell": None}
+    with tempfile.TemporaryDirectory(prefix="ssl-grade-") as tmp:
+        log = Path(tmp) / "log.jsonl"
+        start = time.perf_counter()
+        # A fresh progress home (grading never touches the instructor's own progress) and an
+        # offline kernel (any connection off this machine fails inside the notebook).
+        env = {HOME_ENV: str(Path(tmp) / "home"), GRADE_LOG_ENV: str(log), STRICT_ENV: None}
+        try:
+            execute(nb, path.parent.resolve(), env, timeout=timeout, total_timeout=total_timeout,
+                    client_class=_client_class(), allow_errors=True, interrupt_on_timeout=True,
+                    on_cell_start=lambda cell, cell_index: state.__setitem__("cell", cell_index))
+        except Exception as exc:  # the report must come back, whatever happened
+            if time.perf_counter() - start >= total_timeout:  # cancelling may surface as a dead kernel
+                reason = f"the whole-notebook time limit ({total_timeout:g} s) ran out in cell {state['cell']}"
+            elif isinstance(exc, DeadKernelError):
+                reason = f"the kernel died while running cell {state['cell']}"
+            else:
+                reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+            report.update(status="ungradable", reason=reason)
+        report["seconds"] = round(time.perf_counter() - start, 1)
+        with contextlib.suppress(OSError):  # the notebook may have deleted its own log
+            report["quizzes"] = [json.loads(line) for line in log.read_text().splitlines()
+                                 if line.strip().startswith("{") and '"quiz"' in line]
+    results = {}
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if CHECK_MIME in data:  # results come from the outputs: files can't tamper with them
+                rec = data[CHECK_MIME]
+                results[rec.get("exercise")] = rec
+            if out.get("output_type") == "stream" and str(out.get("text", "")).startswith(TRUNCATED):
+                report.setdefault("truncated", []).append(i)
+            if out.get("output_type") == "error":
+                report["errors"].append({"cell": i, "error": f"{out.get('ename')}: {out.get('evalue')}"[:300]})
+    for ex in expected:
+        report["exercises"].append(results.get(ex) or {
+            "exercise": ex, "status": "missing",
+            "reason": "its check never ran (cell deleted, function renamed, or an earlier error)"})
+    return report
+
+
+
+def exit_code(report: dict) -> int:
+    if report["status"] != "graded":
+        return EXIT_UNGRADABLE
+    ok = report["exercises"] and all(e["status"] == "passed" for e in report["exercises"])
+    return EXIT_OK if ok else EXIT_NOT_PASSED
+
+
+def format_report(report: dict) -> str:
+    lines = [f"Grading {report['notebook']}"]
+    if report["status"] != "graded":
+        lines.append(f"  could not grade to the end: {report.get('reason')}")
+    for e in report["exercises"]:
+        why = f"  ({e.get('case', '')}: {e['reason']})" if e.get("reason") else ""
+        lines.append(f"  {e['exercise']:<24} {e['status']}{why}")
+    if not report["exercises"] and report["status"] == "graded":
+        lines.append("  no exercise found for this notebook")
+    if report["quizzes"]:
+        right = sum(q["correct"] for q in report["quizzes"])
+        lines.append(f"  quizzes answered: {len(report['quizzes'])}, right: {right}")
+    for err in report["errors"]:
+        lines.append(f"  cell {err['cell']} raised {err['error']}")
+    for i in report.get("truncated", []):
+        lines.append(f"  cell {i} printed more than {MAX_OUTPUT_BYTES:,} bytes; the rest was dropped")
+    passed = sum(e["status"] == "passed" for e in report["exercises"])
+    lines.append(f"  {passed}/{len(report['exercises'])} exercises passed"
+                 + (f" in {report['seconds']} s" if "seconds" in report else ""))
+    return "\n".join(lines)

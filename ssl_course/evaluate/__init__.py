@@ -1,0 +1,1 @@
+"""How good is a representation? Frozen features, a linear probe, a cosine kNN classifier."""
