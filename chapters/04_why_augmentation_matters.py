@@ -96,7 +96,7 @@ def shortcut_accuracy(flags, batch_size=256, seed=0):
 
 
 for name, flags in {"crop": dict(crop=True, color=False, flip=False, gray=False),
-                    "crop+colour": dict(crop=True, color=True, flip=False, gray=False)}.items():
+                    "crop+color": dict(crop=True, color=True, flip=False, gray=False)}.items():
     print(f"views made with {name:12s}: colour alone finds the partner of "
           f"{shortcut_accuracy(flags):6.1%} of views (chance {1 / 511:.1%})")
 
@@ -181,8 +181,8 @@ plt.show()
 #
 # - `"none"`: every operation off; `"all"`: every operation on;
 # - otherwise operation names joined by `"+"`, in any order, each switching one on:
-#   `"crop"` (random resized crop), `"flip"` (horizontal flip), `"colour"` (colour jitter,
-#   the `color` switch), `"gray"` (random grayscale). E.g. `"crop+colour"`.
+#   `"crop"` (random resized crop), `"flip"` (horizontal flip), `"color"` (colour jitter),
+#   `"gray"` (random grayscale), each the name of its switch. E.g. `"crop+color"`.
 #
 # Any other name raises `ValueError`: a typo must not silently train without augmentation.
 
@@ -195,12 +195,11 @@ def policy(setting: str) -> dict:
         return {k: True for k in flags}
     if setting == "none":
         return flags
-    switch = {"crop": "crop", "flip": "flip", "colour": "color", "gray": "gray"}
     for name in setting.split("+"):
-        if name not in switch:
+        if name not in flags:
             raise ValueError(f"unknown augmentation {name!r} in {setting!r}; use none, all or "
-                             f"{'+'.join(switch)}")
-        flags[switch[name]] = True
+                             f"{'+'.join(flags)}")
+        flags[name] = True
     return flags
     ### END SOLUTION
 
@@ -234,7 +233,7 @@ policy = use_reference_if_unsolved("04.policy", policy)
 # **Bar:** crop+colour beats crop alone by >= 10 points.
 
 # %%
-SETTINGS = ["none", "crop", "colour", "crop+colour", "all"]
+SETTINGS = ["none", "crop", "color", "crop+color", "all"]
 epochs = scaled(20, 2)
 
 
@@ -276,7 +275,7 @@ ax.legend(fontsize=7, loc="upper left")
 plt.show()
 
 # %%
-gap = results["crop+colour"]["probe"] - results["crop"]["probe"]
+gap = results["crop+color"]["probe"] - results["crop"]["probe"]
 print(f"crop+colour - crop = {100 * gap:.1f} points")
 bar("04.crop_colour_minus_crop", gap, ">=", 0.10)
 
@@ -363,7 +362,7 @@ quiz(
 # %%
 quiz(
     "04.q4",
-    "In the ablation, 'all' (crop, flip, colour, grayscale) scored below 'crop+colour'. "
+    "In the ablation, 'all' (crop, flip, colour, grayscale) scored below 'crop+color'. "
     "Which conclusion is justified?",
     {
         "a": ("For this MLP and budget, extra operations beyond removing the shortcut did not help, so "

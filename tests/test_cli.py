@@ -1,4 +1,4 @@
-"""The ssl-course command: grade, solution, build --check, progress."""
+"""The ssl-course command: grade, solution, build --check, progress, new, layout."""
 from __future__ import annotations
 
 import json
@@ -46,9 +46,14 @@ def test_grade_a_broken_notebook_is_ungradable(tmp_path):
     assert "Traceback" not in out.stdout + out.stderr
 
 
-def test_solution_prints_the_reference(capsys):
+def test_solution_prints_what_the_learner_was_asked_to_write(capsys):
     assert main(["solution", "01.info_nce"]) == 0
-    assert "def info_nce" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # the chapter's solution region (F.cross_entropy on the cosine logits), not the package's
+    # optimised reference (which scales the query rows), and without the check call
+    assert "chapters/01_contrastive_loss.py" in out and "def info_nce(query" in out
+    assert "F.cross_entropy(logits" in out and "_unit_rows" not in out
+    assert "check(" not in out and "BEGIN SOLUTION" not in out
 
 
 def test_solution_of_an_unknown_exercise(capsys):
@@ -64,3 +69,16 @@ def test_progress_table(capsys):
     assert main(["progress"]) == 0
     out = capsys.readouterr().out
     assert "chapter" in out and "01" in out
+
+
+def test_new_refuses_an_unknown_or_written_chapter(capsys):
+    assert main(["new", "31"]) == 2
+    assert "no chapter '31'" in capsys.readouterr().err
+    assert main(["new", "05"]) == 2
+    assert "exists already" in capsys.readouterr().err
+
+
+def test_layout_names_where_the_vae_goes(capsys):
+    assert main(["layout"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| 13 |"))
+    assert "generative/vae.py" in row and "13.negative_elbo" in row

@@ -90,29 +90,28 @@ def batch_augment(x: torch.Tensor, generator: torch.Generator, *, crop: bool = T
 # --------------------------------------------------------------------------------------
 # augmentation policies by name (chapter 04's ablation)
 # --------------------------------------------------------------------------------------
-POLICY_OPS = {"crop": "crop", "flip": "flip", "colour": "color", "gray": "gray"}  # name -> flag
-
-
 def policy(setting: str) -> dict:
     """The `batch_augment` switches for a named augmentation policy.
 
     setting: "none" (every operation off), "all" (every operation on), or operation names
     joined by "+", in any order, from: "crop" (random resized crop), "flip" (horizontal
-    flip), "colour" (colour jitter), "gray" (random grayscale). E.g. "crop+colour".
+    flip), "color" (colour jitter), "gray" (random grayscale), each the name of its switch.
+    E.g. "crop+color".
     Returns a new dict {"crop": bool, "color": bool, "flip": bool, "gray": bool}: exactly
     the named operations on. An unknown name raises ValueError (a typo must not silently
     train without augmentation).
     """
     if not isinstance(setting, str):
-        raise TypeError(f"setting must be a string such as 'crop+colour', got {type(setting).__name__}")
+        raise TypeError(f"setting must be a string such as 'crop+color', got {type(setting).__name__}")
     flags = dict(crop=False, color=False, flip=False, gray=False)
     if setting == "all":
         return {k: True for k in flags}
     if setting == "none":
         return flags
     for name in setting.split("+"):
-        if name not in POLICY_OPS:
-            raise ValueError(f"unknown augmentation {name!r} in {setting!r}: use 'none', 'all' or "
-                             f"names joined by '+' from {', '.join(POLICY_OPS)}")
-        flags[POLICY_OPS[name]] = True
+        if name not in flags:
+            spelling = " (spelled 'color', like the switch)" if name == "colour" else ""
+            raise ValueError(f"unknown augmentation {name!r} in {setting!r}{spelling}: use 'none', 'all' "
+                             f"or names joined by '+' from {', '.join(flags)}")
+        flags[name] = True
     return flags

@@ -34,6 +34,21 @@ def _solution(args) -> int:
     return 0
 
 
+def _new(args) -> int:
+    from .build import repo_root
+    from .scaffold import TODO, scaffold
+
+    try:
+        written = scaffold(args.chapter)
+    except (KeyError, FileExistsError) as exc:
+        print(f"ssl-course new: {exc.args[0]}", file=sys.stderr)
+        return 2
+    root = repo_root()
+    print(f"Wrote {len(written)} file(s):\n  " + "\n  ".join(str(p.relative_to(root)) for p in written))
+    print(f"Next: replace every {TODO} placeholder, then `ssl-course build` and `./course test` (CONTRIBUTING.md).")
+    return 0
+
+
 def _build(args) -> int:
     from .build import build
 
@@ -66,6 +81,25 @@ def _site(args) -> int:
         print(f"ssl-course site: {exc}", file=sys.stderr)
         return 1
     print(f"Open {index}, or serve it: python -m http.server -d {index.parent}")
+    return 0
+
+
+def _layout(args) -> int:
+    from .syllabus import layout_table
+
+    print(layout_table())
+    return 0
+
+
+def _readme(args) -> int:
+    from .site import SiteError, write_readme_table
+
+    try:
+        path = write_readme_table()
+    except SiteError as exc:
+        print(f"ssl-course readme: {exc}", file=sys.stderr)
+        return 1
+    print(f"Updated the chapters table in {path} from the last test run (build/executed).")
     return 0
 
 
@@ -112,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="regenerate the notebooks from chapters/")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if any notebook is out of date")
     b.set_defaults(func=_build)
+    n = sub.add_parser("new", help="start chapter NN from its syllabus entry: source, exercises, mutants, "
+                                   "reference modules (see CONTRIBUTING.md)")
+    n.add_argument("chapter", help="a chapter number, e.g. 06")
+    n.set_defaults(func=_new)
     d = sub.add_parser("determinism", help="run solution notebooks twice and compare their headline "
                                            "numbers (exit 1 if any differ)")
     d.add_argument("chapters", nargs="*", help="chapter numbers such as 01 05 (default: all)")
@@ -125,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--jupyterhub-url", help="add a JupyterHub launch button (needs --repository-url too)")
     w.add_argument("--repository-url", help="the course's public git repository, for the launch button")
     w.set_defaults(func=_site)
+    lay = sub.add_parser("layout", help="where every chapter's reference code and exercises live (a table)")
+    lay.set_defaults(func=_layout)
+    r = sub.add_parser("readme", help="rewrite README.md's chapters table from the last test run's executions")
+    r.set_defaults(func=_readme)
     from ..distributed.main import add_arguments, int_option
 
     t = sub.add_parser("train", help="train a model from the command line")

@@ -191,3 +191,14 @@ def chapter(number: str) -> Chapter:
         if c.number == number:
             return c
     raise KeyError(f"no chapter {number!r} in the syllabus (00..30)")
+
+
+def layout_table() -> str:
+    """Markdown: for every chapter, where its reference code lives and where it is graded
+    (CONTRIBUTING.md holds this table; `ssl-course layout` prints it)."""
+    rows = ["| # | chapter | reference code (`ssl_course/...`) | exercises (`ssl_course/course/exercises/chNN.py`) |",
+            "|---|---|---|---|"]
+    for c in sorted(CHAPTERS, key=lambda c: c.number):
+        code = ", ".join(f"`{p}`" for p in c.code)
+        rows.append(f"| {c.number} | {c.title} | {code} | {', '.join(c.exercises)} |")
+    return "\n".join(rows)

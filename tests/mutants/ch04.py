@@ -83,7 +83,7 @@ def _flags(**on):
 
 @mutant("04.policy", "common wrong answer: more diversity is better, so every setting switches everything on")
 def _everything(setting):
-    if setting.replace("+", "") and all(p in ("none", "all", "crop", "colour", "flip", "gray")
+    if setting.replace("+", "") and all(p in ("none", "all", "crop", "color", "flip", "gray")
                                         for p in setting.split("+")):
         return _flags(crop=True, color=True, flip=True, gray=True)
     raise ValueError(setting)
@@ -91,7 +91,7 @@ def _everything(setting):
 
 @mutant("04.policy", "unknown names silently ignored (a typo trains without that augmentation)")
 def _ignore_unknown(setting):
-    names = {"crop": "crop", "colour": "color", "flip": "flip", "gray": "gray"}
+    names = {"crop": "crop", "color": "color", "flip": "flip", "gray": "gray"}
     if setting == "all":
         return _flags(crop=True, color=True, flip=True, gray=True)
     out = _flags()
@@ -101,17 +101,17 @@ def _ignore_unknown(setting):
     return out
 
 
-@mutant("04.policy", "a table of the five ablation names only: compositions such as 'colour+crop' fail")
+@mutant("04.policy", "a table of the five ablation names only: compositions such as 'color+crop' fail")
 def _table(setting):
-    table = {"none": _flags(), "crop": _flags(crop=True), "colour": _flags(color=True),
-             "crop+colour": _flags(crop=True, color=True),
+    table = {"none": _flags(), "crop": _flags(crop=True), "color": _flags(color=True),
+             "crop+color": _flags(crop=True, color=True),
              "all": _flags(crop=True, color=True, flip=True, gray=True)}
     if setting not in table:
         raise ValueError(setting)
     return dict(table[setting])
 
 
-@mutant("04.policy", "'colour' also switches grayscale on")
+@mutant("04.policy", "'color' also switches grayscale on")
 def _colour_with_gray(setting):
     from ssl_course.augment import policy
 
