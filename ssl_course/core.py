@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ._validate import check_int
 from .course.env import QUICK_ENV, RESULTS_ENV
 
 
@@ -28,8 +29,7 @@ def seed_everything(seed: int) -> torch.Generator:
 
     Same seed, same machine, same numbers: every chapter starts with this call.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_int("seed", seed, 0)  # a float seed is a TypeError, a negative one a ValueError, as everywhere
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ._validate import check_tensor
+from ._validate import check_int, check_tensor
 
 
 def image_grid(images: torch.Tensor, nrow: int = 8, ax=None, title: str | None = None, pad: int = 1):
@@ -42,10 +42,11 @@ def curves(series: dict, xlabel: str = "step", ylabel: str = "", ax=None, logy: 
     """
     import matplotlib.pyplot as plt
 
-    if not isinstance(series, dict) or not series:
+    if not isinstance(series, dict):
+        raise TypeError(f"series must be a dict {{name: sequence of numbers}}, got {type(series).__name__}")
+    if not series:
         raise ValueError("series must be a non-empty dict {name: sequence of numbers}")
-    if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
-        raise ValueError(f"smooth must be an int >= 1, got {smooth!r}")
+    check_int("smooth", smooth, 1)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
     for name, values in series.items():

@@ -68,7 +68,7 @@ BAD_CALLS = [
     ("false negatives negative count", lambda: false_negatives_expected(2, [5, -1]), ValueError, "class_counts"),
     # core and data
     ("seed negative", lambda: core.seed_everything(-3), ValueError, "seed"),
-    ("seed float", lambda: core.seed_everything(1.5), ValueError, "seed"),
+    ("seed float", lambda: core.seed_everything(1.5), TypeError, "seed"),  # a wrong type: TypeError, as everywhere
     ("bar unknown op", lambda: core.bar("x", 1.0, "=>", 0.0), ValueError, "op"),
     ("digits test_fraction 0", lambda: digits(0.0), ValueError, "test_fraction"),
     ("digits test_fraction 1.5", lambda: digits(1.5), ValueError, "test_fraction"),

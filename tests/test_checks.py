@@ -151,3 +151,26 @@ def test_result_carries_a_machine_readable_bundle():
 
     bundle = run_check("00.hello", EXERCISES["00.hello"].reference)._repr_mimebundle_()
     assert bundle[CHECK_MIME]["status"] == PASSED and "text/html" in bundle
+
+
+def test_a_new_function_at_a_reused_address_is_checked_afresh():
+    """use_reference_if_unsolved reuses the last result only for the very function checked:
+    CPython hands a freed function's id() to the next one, so keying on id() was wrong."""
+    import gc
+
+    from ssl_course.course import checks
+
+    def correct(x, eps=1e-12):
+        return x / x.norm(dim=1, keepdim=True).clamp_min(eps)
+
+    assert check("00.hello", correct).passed
+    old_id = id(correct)
+    del correct
+    gc.collect()
+    for _ in range(1000):  # look for a wrong function allocated where the correct one was
+        def wrong(x, eps=1e-12):
+            return x
+        if id(wrong) == old_id:
+            break
+    assert use_reference_if_unsolved("00.hello", wrong) is EXERCISES["00.hello"].reference
+    assert checks._LAST["00.hello"][0] is not wrong or not run_check("00.hello", wrong).passed
