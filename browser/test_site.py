@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import shutil
 import threading
 import urllib.request
@@ -24,14 +23,11 @@ from pathlib import Path
 import pytest
 
 from ssl_course.course.build import SOURCES_DIR, sources
-from ssl_course.course.env import REQUIRE_BROWSER_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "build" / "site" / "_build" / "html"
 SHOTS = ROOT / "build" / "site" / "screenshots"
 CHAPTERS = [p.stem for p in sources(ROOT)]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 WAIT = 30  # seconds: a page, its images and MathJax on a slow machine
 
 
@@ -64,29 +60,6 @@ def server():
     httpd.shutdown()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not (CHROMIUM and CHROMEDRIVER):
-        why = "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI") or os.environ.get(REQUIRE_BROWSER_ENV):
-            pytest.fail(why, pytrace=False)
-        pytest.skip(why)
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never try to download a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,1600", "--hide-scrollbars"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(WAIT)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-
-
 def _wait(driver, script: str, what: str, *args):
     """Wait until the JavaScript expression `script` (which may use `arguments[i]` for
     `args[i]`) is truthy; fail naming `what`."""
@@ -116,6 +89,7 @@ def _heading(driver) -> str:
 def _screenshot(driver, name: str) -> None:
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(1280, min(max(height, 800), 12000))
+    SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
     driver.set_window_size(1280, 1600)
 

@@ -71,8 +71,8 @@ plt.show()
 # ## How an exercise works
 #
 # An exercise is a function with its body missing. In your copy of the notebook the body is
-# `raise NotImplementedError`; replace it with your code and run the cell, then run the
-# check cell below it. The check calls your function on fixed cases, on edge cases (a batch
+# `raise NotImplementedError`; replace it with your code and run the cell: the `check(...)`
+# call at the bottom of the same cell grades it. The check calls your function on fixed cases, on edge cases (a batch
 # of one, a zero row, float64) and on a few dozen random cases drawn by
 # [Hypothesis](https://hypothesis.readthedocs.io), and compares the result **and its
 # gradient** with a reference implementation. It answers:
@@ -82,7 +82,7 @@ plt.show()
 # - **NOT ATTEMPTED**: the function still raises `NotImplementedError`.
 #
 # Your results are saved in a small file under your home; `ssl-course progress` in a
-# terminal shows them. Stuck? `ssl-course solution 00.hello` prints the reference.
+# terminal shows them. Stuck? `ssl-course solution 00.hello` prints the solution.
 #
 # ### Exercise 00.hello: unit-length rows
 #
@@ -149,48 +149,18 @@ bar("00.matmul_gflops", gflops, ">=", 1.0, " GFLOP/s", timing=True)
 # %% [markdown]
 # ## Interview drill
 #
-# Quizzes are graded when you click a choice (in JupyterLab). In a terminal or a script,
-# answer in code: `q.answer("b")`.
+# Quizzes are graded when you click a choice (in JupyterLab): the answer and the explanation of
+# your choice appear then, not before; a wrong first click stays in your progress. In a terminal
+# or a script, answer in code: `quiz("00.q1").answer(...)` with the letter of your choice.
 
 # %%
-quiz(
-    "00.q1",
-    "You normalise embeddings with x / x.norm(dim=0, keepdim=True). What happened?",
-    {
-        "a": ("Every row now has unit length.", "No: dim=0 runs down the columns, so the columns are unit length."),
-        "b": ("Every column now has unit length, so x @ x.T is not a cosine similarity.",
-              "Right: the norm was taken over the batch, mixing examples together."),
-        "c": ("Nothing: dim=0 and dim=1 give the same result for square matrices.",
-              "No: only a symmetric matrix would make the two agree, and even then not in general."),
-    },
-    answer="b",
-)
+quiz("00.q1")
 
 # %%
-quiz(
-    "00.q2",
-    "Your check says NOT ATTEMPTED. Why?",
-    {
-        "a": ("Your function still raises NotImplementedError.",
-              "Right: the check calls it, sees NotImplementedError and marks the exercise as not attempted."),
-        "b": ("Your function returned the wrong shape.", "No: that is a FAILED check, with the case and the shapes."),
-        "c": ("The reference implementation is missing.", "No: every exercise has a reference; `ssl-course solution ID` prints it."),
-    },
-    answer="a",
-)
+quiz("00.q2")
 
 # %%
-quiz(
-    "00.q3",
-    "Why does the course seed every random number generator at the top of each chapter?",
-    {
-        "a": ("To make training faster.", "No: seeding changes which numbers come out, not how fast."),
-        "b": ("So the same notebook gives the same numbers on the same machine.",
-              "Right: results can be compared, bugs reproduced and bars asserted."),
-        "c": ("Because PyTorch refuses to train without a seed.", "No: torch draws a seed by itself if you give none."),
-    },
-    answer="b",
-)
+quiz("00.q3")
 
 # %% [markdown]
 # **Follow-up questions** (think first, then unfold):
@@ -211,7 +181,7 @@ quiz(
 #
 # - Exercises are graded by `check(id, fn)`: passed, failed (with the first failing case and a
 #   hint) or not attempted. `use_reference_if_unsolved` keeps the notebook running.
-# - Quizzes grade on click, or with `q.answer(...)` in code; `ssl-course progress` shows it all.
+# - Quizzes grade on click, or with `quiz(ID).answer(...)` in code; `ssl-course progress` shows it all.
 # - Chapters are seeded and sized for a laptop CPU.
 #
 # ## References

@@ -242,44 +242,13 @@ for tau in [0.05, 0.1, 0.5, 1.0]:
 # ## Interview drill
 
 # %%
-quiz(
-    "01.q1",
-    "A batch holds N = 256 pairs. The true mutual information between the views is 20 nats. "
-    "What can the InfoNCE bound report at best?",
-    {
-        "a": ("20 nats, with a good enough critic.", "No: the bound is log N - L and L >= 0."),
-        "b": ("About 5.5 nats (log 256).", "Right: the bound saturates at log N, whatever the truth."),
-        "c": ("256 nats.", "No: the bound grows with log N, not N."),
-    },
-    answer="b",
-)
+quiz("01.q1")
 
 # %%
-quiz(
-    "01.q2",
-    "What makes InfoNCE different from applying an independent sigmoid to every entry of the similarity matrix?",
-    {
-        "a": ("Nothing: both are cross-entropies.", "No: one is an N-way softmax, the other N^2 independent yes/no questions."),
-        "b": ("The positive competes with every negative inside one softmax.",
-              "Right: that competition is what yields the log N - L bound on mutual information."),
-        "c": ("InfoNCE needs labels.", "No: the positive is another view of the same input; no label is used."),
-    },
-    answer="b",
-)
+quiz("01.q2")
 
 # %%
-quiz(
-    "01.q3",
-    "You lower the temperature from 0.5 to 0.05. What happens to the gradient of InfoNCE?",
-    {
-        "a": ("It concentrates on the hardest negatives.",
-              "Right: a sharper softmax gives most of the probability, and of the gradient, to the closest negatives."),
-        "b": ("It spreads evenly over all negatives.", "No: that is what a high temperature does."),
-        "c": ("It is unchanged: the temperature only rescales the loss.",
-              "No: it rescales the logits inside the softmax, which changes the weighting, not just the scale."),
-    },
-    answer="a",
-)
+quiz("01.q3")
 
 # %% [markdown]
 # **Follow-up questions** (think first, then unfold):

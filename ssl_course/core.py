@@ -50,11 +50,15 @@ def scaled(full: int, quick: int) -> int:
 
 
 def progress_bar(iterable=None, **kwargs):
-    """A tqdm progress bar that renders in JupyterLab and in a terminal."""
+    """A tqdm progress bar that renders in JupyterLab and in a terminal.
+
+    It stays when done, at 100% with its rate: a loop shorter than the refresh interval would
+    otherwise flash an empty bar and vanish.
+    """
     from tqdm.auto import tqdm
 
     kwargs.setdefault("mininterval", 0.5)
-    kwargs.setdefault("leave", False)
+    kwargs.setdefault("leave", True)
     return tqdm(iterable, **kwargs)
 
 
@@ -70,7 +74,7 @@ class BarNotMet(AssertionError):
     """A chapter's headline number missed its syllabus bar."""
 
 
-def bar(name: str, value: float, op: str, target: float, unit: str = "", timing: bool = False) -> bool:
+def bar(name: str, value: float, op: str, target: float, unit: str = "", timing: bool = False) -> None:
     """Report a headline number against its bar, record it, and assert it (except in quick mode).
 
     timing=True marks a number measured with a clock (a speed-up, a throughput): it is
@@ -94,7 +98,6 @@ def bar(name: str, value: float, op: str, target: float, unit: str = "", timing:
             f.write(json.dumps(record) + "\n")
     if not met and not quick_mode():
         raise BarNotMet(f"{name}: {value:.4g} {op} {target:.4g} is not met")
-    return met
 
 
 class Timer:

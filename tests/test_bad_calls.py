@@ -18,7 +18,7 @@ from ssl_course.contrastive.pairs import false_negatives_expected, label_positiv
 from ssl_course.contrastive.simclr import train_simclr
 from ssl_course.contrastive.supcon import supcon
 from ssl_course.course.checks import check, run_check
-from ssl_course.course.quiz import quiz
+from ssl_course.course.quiz import Quiz, quiz
 from ssl_course.data.digits import digits
 from ssl_course.data.mnist1d import mnist1d
 from ssl_course.data.shapes import shapes
@@ -144,8 +144,10 @@ BAD_CALLS = [
     ("check unknown exercise", lambda: run_check("01.nope", lambda: None), KeyError, "01.info_nce"),
     ("check id not a string", lambda: run_check(1, lambda: None), TypeError, "exercise_id"),
     ("check fn not callable", lambda: check("00.hello", 3), TypeError, "fn"),
-    ("quiz answer not a choice", lambda: quiz("00.x", "?", {"a": ("1", "x"), "b": ("2", "y")}, "c"), ValueError, "answer"),
-    ("quiz one choice", lambda: quiz("00.x", "?", {"a": ("1", "x")}, "a"), ValueError, "two"),
+    ("quiz answer not a choice", lambda: Quiz("00.x", "?", {"a": ("1", "x"), "b": ("2", "y")}, "c"), ValueError, "answer"),
+    ("quiz one choice", lambda: Quiz("00.x", "?", {"a": ("1", "x")}, "a"), ValueError, "two"),
+    ("quiz id malformed", lambda: quiz("q1"), KeyError, "01.info_nce"),
+    ("quiz id not a string", lambda: quiz(1), TypeError, "quiz_id"),
 ]
 
 

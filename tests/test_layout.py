@@ -209,7 +209,7 @@ def test_the_scaffold_of_a_new_chapter_builds_runs_and_grades(tmp_path, monkeypa
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     name = syllabus.chapter(number).name
     assert {f"{SOURCES_DIR}/{name}.py", f"ssl_course/course/exercises/ch{number}.py",
-            f"tests/mutants/ch{number}.py"} <= names
+            f"ssl_course/course/quizzes/ch{number}.py", f"tests/mutants/ch{number}.py"} <= names
     with pytest.raises(FileExistsError):
         scaffold(number, tmp_path)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 
+from .kernel import LANGUAGE_INFO
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOURCES_DIR = "chapters"  # the chapter sources, outside notebooks/ so JupyterLab's browser does not show them
 _CHECK_ID = re.compile(r"""check\(\s*["'](\d\d\.\w+)["']""")
@@ -58,8 +60,10 @@ def make_notebooks(source: Path) -> tuple[nbformat.NotebookNode, nbformat.Notebo
 
     nb = jupytext.read(source, fmt="py:percent")
     learner, solution = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
+    # Exactly what the course's kernel reports (ssl_course.course.kernel), so JupyterLab opens the
+    # notebook unmodified.
     meta = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"}}
+            "language_info": dict(LANGUAGE_INFO)}
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     # The grader reads which exercises the chapter has from here, even if a learner deletes a cell.
     meta["ssl_course"] = {"chapter": source.stem[:2], "exercises": exercise_ids(code)}

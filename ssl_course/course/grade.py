@@ -147,8 +147,11 @@ def format_report(report: dict) -> str:
     if not report["exercises"] and report["status"] == "graded":
         lines.append("  no exercise found for this notebook")
     if report["quizzes"]:
-        right = sum(q["correct"] for q in report["quizzes"])
-        lines.append(f"  quizzes answered: {len(report['quizzes'])}, right: {right}")
+        first: dict[str, bool] = {}
+        for q in report["quizzes"]:  # in the order answered: the first answer to each quiz counts
+            first.setdefault(q["quiz"], q["correct"])
+        lines.append(f"  quizzes answered: {len(first)}, right at the first answer: {sum(first.values())}, "
+                     f"answers given: {len(report['quizzes'])}")
     for err in report["errors"]:
         lines.append(f"  cell {err['cell']} raised {err['error']}")
     for i in report.get("truncated", []):

@@ -78,11 +78,13 @@ def _write(path: Path, data: dict) -> None:
 
 
 def _update(kind: str, key: str, status: str) -> None:
+    """Record one outcome: the first and the latest status, the number of attempts, and whether
+    it ever passed (an exercise) or was ever answered right (a quiz)."""
     path = progress_path()
     try:
         with _locked(path):
             data = _read(path)
-            rec = data[kind].setdefault(key, {"attempts": 0})
+            rec = data[kind].setdefault(key, {"attempts": 0, "first": status})
             rec["attempts"] += 1
             rec["status"] = status
             rec["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -94,11 +96,12 @@ def _update(kind: str, key: str, status: str) -> None:
 
 
 def record_exercise(exercise_id: str, status: str) -> None:
-    """Remember the latest outcome of an exercise (and that it was passed once, if so)."""
+    """Remember an exercise's first and latest outcome (and that it passed once, if so)."""
     _update("exercises", exercise_id, status)
 
 
 def record_quiz(quiz_id: str, correct: bool) -> None:
+    """Remember a quiz's first and latest answer: a wrong click then the right one stays visible."""
     _update("quizzes", quiz_id, "correct" if correct else "wrong")
 
 
@@ -109,25 +112,41 @@ def load() -> dict:
 
 
 def table() -> str:
-    """A text table: per chapter, exercises done and quizzes answered right."""
+    """A text table per chapter: exercises passing now, quizzes right at the first answer, and
+    what is left to do (an exercise that passed once and fails now is listed, and says so)."""
     from .loader import chapters_in
+    from .quiz import chapter_quizzes
     from .syllabus import chapter
 
     data = load()
-    # Exercise ids come from the syllabus, so this imports no chapter (and no torch).
-    chapters = {ch: list(chapter(ch).exercises) for ch in chapters_in(f"{__package__}.exercises")}
-    quiz_done: dict[str, int] = {}
-    for qid, rec in data["quizzes"].items():
-        if rec.get("done"):
-            quiz_done[qid.split(".")[0]] = quiz_done.get(qid.split(".")[0], 0) + 1
-    rows = [f"{'chapter':<8} {'exercises':<10} {'quizzes right':<14} to do",
-            "-" * 60]
-    for ch, ids in chapters.items():
-        done = [i for i in ids if data["exercises"].get(i, {}).get("done")]
-        todo = ", ".join(i for i in ids if i not in done) or "-"
-        rows.append(f"{ch:<8} {len(done)}/{len(ids):<8} {quiz_done.get(ch, 0):<14} {todo}")
-    total = sum(len(v) for v in chapters.values())
-    n_done = sum(1 for r in data["exercises"].values() if r.get("done"))
-    rows.append("-" * 60)
-    rows.append(f"{n_done}/{total} exercises passed; progress file: {progress_path()}")
+    exercises, quizzes = data["exercises"], data["quizzes"]
+    # Exercise ids come from the syllabus and quizzes from their modules: no chapter's
+    # exercises (and no torch) are imported.
+    rows = [f"{'chapter':<8} {'exercises':<10} {'quizzes':<8} {'right 1st':<9} to do",
+            "  (exercises: passing now / all; quizzes: answered / all; right 1st: right at the first answer)",
+            "-" * 78]
+    totals = dict(ex=0, passing=0, broken=0, quizzes=0, answered=0, first=0)
+    for ch in chapters_in(f"{__package__}.exercises"):
+        ex_ids, q_ids = list(chapter(ch).exercises), list(chapter_quizzes(ch))
+        passing = [i for i in ex_ids if exercises.get(i, {}).get("status") == "passed"]
+        answered = [q for q in q_ids if q in quizzes]
+        first = [q for q in answered if quizzes[q].get("first") == "correct"]
+        todo = []
+        for i in ex_ids:
+            rec = exercises.get(i, {})
+            if rec.get("status") != "passed":
+                broken = rec.get("done")
+                todo.append(f"{i} ({rec['status']} now, passed before)" if broken else i)
+                totals["broken"] += bool(broken)
+        todo += [f"{q} (wrong)" if q in quizzes else q for q in q_ids if quizzes.get(q, {}).get("status") != "correct"]
+        rows.append(f"{ch:<8} {f'{len(passing)}/{len(ex_ids)}':<10} {f'{len(answered)}/{len(q_ids)}':<8} "
+                    f"{len(first):<9} {', '.join(todo) or '-'}")
+        for k, v in dict(ex=len(ex_ids), passing=len(passing), quizzes=len(q_ids), answered=len(answered),
+                         first=len(first)).items():
+            totals[k] += v
+    rows.append("-" * 78)
+    broken = f" ({totals['broken']} failing after a pass)" if totals["broken"] else ""
+    rows.append(f"{totals['passing']}/{totals['ex']} exercises passing{broken}; {totals['answered']}/"
+                f"{totals['quizzes']} quizzes answered, {totals['first']} right at the first answer")
+    rows.append(f"progress file: {progress_path()}")
     return "\n".join(rows)

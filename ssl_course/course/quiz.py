@@ -1,9 +1,11 @@
 """Multiple-choice quizzes: a widget in JupyterLab, readable HTML on the static site, plain
 text in a terminal. Every choice carries an explanation, shown once you answer.
 
-    q = quiz("01.q1", "Which ...?", {"a": ("choice text", "why right or wrong"), ...}, answer="b")
-    q                 # click a choice in JupyterLab
-    q.answer("b")     # or answer in code (a terminal, a headless run)
+Quizzes live in the package (`ssl_course/course/quizzes/chNN.py`), so the learner notebook
+holds only the id:
+
+    q = quiz("01.q1")   # shows the question; click a choice in JupyterLab
+    q.answer("b")       # or answer in code (a terminal, a headless run)
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ import os
 from dataclasses import dataclass
 
 from .env import GRADE_LOG_ENV
+from .loader import chapter_of, import_chapter
+
+QUIZZES = f"{__package__}.quizzes"  # one module per chapter: quizzes/chNN.py
 
 
 @dataclass
@@ -22,36 +27,46 @@ class Quiz:
     choices: dict  # key -> (text, explanation)
     correct: str
 
-    def feedback(self, key: str) -> tuple[bool, str]:
+    def __post_init__(self):
+        if not isinstance(self.choices, dict) or len(self.choices) < 2:
+            raise ValueError(f"quiz {self.id}: choices must be a dict of at least two entries")
+        for k, v in self.choices.items():
+            if not (isinstance(v, tuple) and len(v) == 2 and all(isinstance(s, str) and s for s in v)):
+                raise ValueError(f"quiz {self.id}: choice {k!r} must be (text, explanation), got {v!r}")
+        if self.correct not in self.choices:
+            raise ValueError(f"quiz {self.id}: the answer must be one of {list(self.choices)}, got {self.correct!r}")
+
+    def feedback(self, key: str) -> tuple[bool, str, str]:
+        """(right, verdict, explanation) for choice `key`."""
         if key not in self.choices:
             raise ValueError(f"quiz {self.id}: choice must be one of {list(self.choices)}, got {key!r}")
         right = key == self.correct
-        text, why = self.choices[key]
-        verdict = "Correct." if right else f"Not quite (the answer is {self.correct})."
-        return right, f"{verdict} {key}) {text}: {why}"
+        verdict = "Correct." if right else f"Not quite: the answer is {self.correct}."
+        return right, verdict, self.choices[key][1]
 
     def answer(self, key: str) -> str:
         """Grade a choice, record it in your progress, and return the feedback text."""
         from . import progress
 
-        right, text = self.feedback(key)
+        right, verdict, why = self.feedback(key)
         progress.record_quiz(self.id, right)
         log = os.environ.get(GRADE_LOG_ENV)
         if log:
             with open(log, "a", encoding="utf-8") as f:
                 f.write(json.dumps(dict(kind="quiz", quiz=self.id, correct=right)) + "\n")
-        return text
+        return f"{verdict}\n{key}) {self.choices[key][0]}\n{why}"
 
     # ---- rendering
     def __str__(self) -> str:
         lines = [f"Quiz {self.id}: {self.question}"]
         lines += [f"  {k}) {text}" for k, (text, _) in self.choices.items()]
-        lines.append(f"  Answer in code: q.answer('{next(iter(self.choices))}')")
+        lines.append(f"  Answer in code: quiz('{self.id}').answer('{next(iter(self.choices))}')")
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        """The question and choices, and (folded) the answer with every explanation: for the site."""
         items = "".join(f"<li><b>{html.escape(k)})</b> {html.escape(t)}</li>"
                         for k, (t, _) in self.choices.items())
         whys = "".join(
@@ -71,10 +86,11 @@ class Quiz:
 
         def on_pick(change):
             if change["new"] is not None:
-                right, text = self.feedback(change["new"])
+                right, verdict, why = self.feedback(change["new"])
                 self.answer(change["new"])
                 colour = "#1a7f37" if right else "#cf222e"
-                feedback.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+                feedback.value = (f"<div class='ssl-quiz-feedback'><b style='color:{colour}'>{html.escape(verdict)}</b> "
+                                  f"{html.escape(why)}</div>")
 
         buttons.observe(on_pick, names="value")
         items = "<br>".join(f"<b>{html.escape(k)})</b> {html.escape(t)}" for k, (t, _) in self.choices.items())
@@ -93,13 +109,16 @@ class Quiz:
         return bundle
 
 
-def quiz(quiz_id: str, question: str, choices: dict, answer: str) -> Quiz:
-    """Make a quiz. choices: {key: (text, explanation)}; answer: the right key."""
-    if not isinstance(choices, dict) or len(choices) < 2:
-        raise ValueError(f"quiz {quiz_id}: choices must be a dict of at least two entries")
-    for k, v in choices.items():
-        if not (isinstance(v, tuple) and len(v) == 2 and all(isinstance(s, str) and s for s in v)):
-            raise ValueError(f"quiz {quiz_id}: choice {k!r} must be (text, explanation), got {v!r}")
-    if answer not in choices:
-        raise ValueError(f"quiz {quiz_id}: answer must be one of {list(choices)}, got {answer!r}")
-    return Quiz(quiz_id, question, dict(choices), answer)
+def chapter_quizzes(chapter: str) -> dict[str, Quiz]:
+    """{id: Quiz} of one chapter ('01'), importing that chapter's quiz module only."""
+    module = import_chapter(QUIZZES, chapter)
+    return {q.id: q for q in getattr(module, "QUIZZES", [])} if module else {}
+
+
+def quiz(quiz_id: str) -> Quiz:
+    """The quiz with this id, e.g. quiz("01.q1"): shows itself as a widget, HTML or text."""
+    chapter = chapter_of(quiz_id, "quiz")
+    found = chapter_quizzes(chapter)
+    if quiz_id not in found:
+        raise KeyError(f"no quiz {quiz_id!r}; chapter {chapter} has: {', '.join(found) or 'none'}")
+    return found[quiz_id]

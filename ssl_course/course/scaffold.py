@@ -3,6 +3,7 @@
 It writes, and never overwrites:
 - `chapters/NN_slug.py`                  the chapter source (one exercise section per syllabus id)
 - `ssl_course/course/exercises/chNN.py`  the exercises' checks, loaded by id
+- `ssl_course/course/quizzes/chNN.py`    the interview drill's quizzes, loaded by id
 - `tests/mutants/chNN.py`                known-wrong implementations the checks must reject
 - `ssl_course/<topic>/<module>.py`       each reference module the syllabus names that does not exist yet
 
@@ -87,15 +88,7 @@ bar("{ch.number}.headline", value, ">=", 1)  # {TODO}: the syllabus bar
 # ## Interview drill
 
 # %%
-quiz(
-    "{ch.number}.q1",
-    "{TODO}: a question with one right answer?",
-    {{
-        "a": ("{TODO}: the right choice", "Right: {TODO}: why."),
-        "b": ("{TODO}: a tempting wrong choice", "No: {TODO}: why not."),
-    }},
-    answer="a",
-)
+quiz("{ch.number}.q1")
 
 # %% [markdown]
 # ## Summary
@@ -172,6 +165,24 @@ from . import mutant
 {body}'''
 
 
+def quizzes_module(ch: Chapter) -> str:
+    return f'''"""Chapter {ch.number}'s quizzes ({ch.title}): graded on click, every choice explained."""
+from ..quiz import Quiz
+
+QUIZZES = [
+    Quiz(
+        "{ch.number}.q1",
+        "{TODO}: a question with one right answer?",
+        {{
+            "a": ("{TODO}: the right choice", "Right: {TODO}: why."),
+            "b": ("{TODO}: a tempting wrong choice", "No: {TODO}: why not."),
+        }},
+        correct="a",
+    ),
+]
+'''
+
+
 def reference_module(path: str, ch: Chapter) -> str:
     return f'''"""{TODO}: one idea, for chapter {ch.number} ({ch.title}); shapes in every docstring, checked
 against an independent formulation or a trusted peer in tests/."""
@@ -189,6 +200,7 @@ def scaffold(number: str, root: Path | None = None) -> list[Path]:
     files = {
         source: chapter_source(ch),
         root / "ssl_course" / "course" / "exercises" / f"ch{number}.py": exercises_module(ch),
+        root / "ssl_course" / "course" / "quizzes" / f"ch{number}.py": quizzes_module(ch),
         root / "tests" / "mutants" / f"ch{number}.py": mutants_module(ch),
     }
     for path in ch.code:
