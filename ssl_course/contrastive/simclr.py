@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .._validate import check_int, check_nonnegative, check_positive
+from .._validate import check_int, check_labels, check_nonnegative, check_positive
 from ..core import device as default_device
 from ..core import progress_bar
 from ..models.heads import ProjectionHead
@@ -54,7 +54,7 @@ def train_simclr(encoder: nn.Module, x: torch.Tensor, augment: Callable, *, head
     Returns a history dict: "loss" (per-step floats), "epoch_loss" (per-epoch means),
     "seconds" (wall-clock training time), "steps", "head" (the trained head).
     The encoder and head are left on `device`, in eval mode. For several processes, see
-    `ssl_course.distributed.simclr`, which takes the same arguments.
+    `ssl_course.distributed.simclr.train_simclr`, which takes the same arguments.
     """
     head, dev = prepare(encoder, x, augment, head=head, epochs=epochs, batch_size=batch_size, lr=lr,
                         temperature=temperature, weight_decay=weight_decay, seed=seed, device=device,
@@ -77,7 +77,7 @@ def views_loss(loss_fn: Callable, temperature: float) -> Callable:
 
 def prepare(encoder, x, augment, *, head, epochs, batch_size, lr, temperature, weight_decay, seed,
             device, loss_fn, labels) -> tuple[nn.Module, torch.device]:
-    """Check simclr()'s arguments; build the default head (seeded); move the encoder and head
+    """Check train_simclr()'s arguments; build the default head (seeded); move the encoder and head
     to the device in train mode. Returns (head, device)."""
     if not isinstance(encoder, nn.Module):
         raise TypeError(f"encoder must be a torch.nn.Module, got {type(encoder).__name__}")
@@ -96,9 +96,8 @@ def prepare(encoder, x, augment, *, head, epochs, batch_size, lr, temperature, w
     check_positive("lr", lr)
     check_positive("temperature", temperature)
     check_nonnegative("weight_decay", weight_decay)
-    if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
-        raise ValueError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got "
-                         f"{tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__}")
+    if labels is not None:
+        check_labels("labels", labels, x.shape[0], "x")
     if x.shape[0] < 2:
         raise ValueError(f"x must hold at least 2 examples (a positive needs negatives), got {x.shape[0]}")
     dev = torch.device(device) if device is not None else default_device()
@@ -117,7 +116,7 @@ def fit(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None, augment:
         epochs: int, batch_size: int, lr: float, weight_decay: float, seed: int, device: torch.device,
         show_bar: bool = True) -> dict:
     """The loop. model(v1, v2) -> (z1, z2); loss_fn(z1, z2, y or None) -> scalar.
-    Returns the history of simclr() without the head.
+    Returns the history of train_simclr() without the head.
 
     Adam with a cosine-decayed learning rate; every epoch visits a fresh permutation of x in
     full batches. One CPU generator, seeded, draws the permutations and the augmentations.

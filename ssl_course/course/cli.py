@@ -1,4 +1,4 @@
-"""The `ssl-course` command: progress, grade, solution, build, determinism, site, train."""
+"""The `ssl-course` command: progress, grade, solution, build, new, determinism, site, layout, readme, train."""
 from __future__ import annotations
 
 import argparse
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--total-timeout", type=float, default=1800.0,
                    help="seconds allowed for the whole notebook (default 1800)")
     g.set_defaults(func=_grade)
-    s = sub.add_parser("solution", help="print the reference solution of an exercise, e.g. 01.info_nce")
+    s = sub.add_parser("solution", help="print the solution you were asked to write, e.g. 01.info_nce")
     s.add_argument("exercise_id")
     s.set_defaults(func=_solution)
     b = sub.add_parser("build", help="regenerate the notebooks from chapters/")
