@@ -77,6 +77,7 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
+    _report_shortfalls(terminalreporter)
     if not _times:
         return
     import json
@@ -92,3 +93,19 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line(f"{sum(_times.values()):7.1f} s  {peak:7.0f} MB  in all (time: sum; memory: max)")
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(rows, indent=1))
+
+
+def _report_shortfalls(tr) -> None:
+    """List every bar that landed NOT MET with a declared shortfall (they do not fail the run)."""
+    import json
+
+    results = ROOT / "build" / "results.jsonl"
+    ran_chapters = any(name.startswith("build/solutions") for name in _times)  # else the file is stale
+    if not ran_chapters or not results.exists():
+        return
+    short = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    short = [b for b in short if b.get("shortfall") and not b.get("met")]
+    if short:
+        tr.section("bars NOT MET (declared shortfalls)")
+        for b in short:
+            tr.write_line(f"NOT MET {b['name']}: {b['value']:.4g} {b['op']} {b['target']:.4g} - {b['shortfall']}")

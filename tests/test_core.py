@@ -53,6 +53,20 @@ def test_bar_asserts_records_and_spares_quick_mode(monkeypatch, tmp_path):
         bar("99.bad", 1, "=>", 0)
 
 
+def test_a_declared_shortfall_lands_visibly_not_met(monkeypatch, tmp_path, capsys):
+    results = tmp_path / "r.jsonl"
+    monkeypatch.setenv("SSL_COURSE_RESULTS", str(results))
+    monkeypatch.setenv("SSL_COURSE_QUICK", "0")
+    bar("99.short", 0.8, ">=", 0.85, shortfall="too few CPU minutes")  # no raise
+    assert "NOT MET (known shortfall: too few CPU minutes)" in capsys.readouterr().out
+    bar("99.stale", 0.9, ">=", 0.85, shortfall="was short once")
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    assert records[0]["shortfall"] == "too few CPU minutes" and not records[0]["met"]
+    assert records[1]["met"] and "shortfall" not in records[1]
+    with pytest.raises(ValueError, match="shortfall"):
+        bar("99.empty", 0.8, ">=", 0.85, shortfall=" ")
+
+
 def test_digits_split():
     x, y, xt, yt = digits()
     assert x.shape[1:] == (1, 8, 8) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1

@@ -74,9 +74,12 @@ def test_toc_lists_written_chapters_by_part_and_skips_empty_parts():
 def test_results_table_shows_each_bar_its_verdict_and_the_planned_chapters():
     met = {"name": "05.probe", "value": 0.906, "op": ">=", "target": 0.85, "unit": "", "met": True}
     missed = {"name": "05.gain", "value": 0.01, "op": ">=", "target": 0.04, "unit": "", "met": False}
-    table = site.results_table({"05_simclr": _executed([met, missed])})
+    short = {"name": "05.gap", "value": 0.002, "op": ">=", "target": 0.02, "unit": "", "met": False,
+             "shortfall": "within noise at this size"}
+    table = site.results_table({"05_simclr": _executed([met, missed, short])})
     row = next(line for line in table.splitlines() if line.startswith("| [05 SimCLR]"))
     assert "`05.probe` 0.906 >= 0.85 ✓" in row and "`05.gain` 0.01 >= 0.04 ✗ **missed**" in row
+    assert "`05.gap` 0.002 >= 0.02 ✗ **NOT MET**: within noise at this size" in row
     assert "82.1%" in row  # the outside anchor
     assert table.count("*not yet written*") == 30
     assert "MAML" in table

@@ -81,6 +81,7 @@ class Failure:
     reason: str
     expected: Any = None
     got: Any = None
+    hint: str = ""  # about this case; the exercise's general hint when empty
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Case:
     name: str
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    hint: str = ""  # what to look at when this case fails (never the whole solution)
 
 
 Test = Callable[[Callable], "Failure | None"]
@@ -118,11 +120,13 @@ def register(exercise: Exercise) -> Exercise:
 def reference_exercise(exercise_id: str, title: str, reference: Callable, cases, strategy, hint: str, *,
                        grad: bool = False, rtol: float = 1e-4, atol: float = 1e-5,
                        extra_tests: Iterable = ()) -> Exercise:
-    """Register the usual exercise: fixed cases, then Hypothesis cases, both against the reference."""
+    """Register the usual exercise: fixed cases, then Hypothesis cases, both against the
+    reference, then the fixed cases again with the default device set to `meta`."""
     return register(Exercise(exercise_id, title, reference, [
+        *extra_tests,
         against_reference(reference, cases, rtol=rtol, atol=atol, grad=grad),
         property_test(reference, strategy, rtol=rtol, atol=atol, grad=grad),
-        *extra_tests], hint))
+        default_device_test(reference, cases, rtol=rtol, atol=atol)], hint))
 
 
 EXERCISES = f"{__package__}.exercises"  # one module per chapter: exercises/chNN.py
@@ -180,8 +184,14 @@ def describe(x: Any) -> str:
     return text if len(text) < 80 else text[:77] + "..."
 
 
+RTOL64, ATOL64 = 1e-9, 1e-10  # float64 in, float64 arithmetic expected: float32 cast back misses this
+
+
 def compare(expected: Any, got: Any, rtol: float = 1e-4, atol: float = 1e-5) -> str | None:
-    """None if `got` matches `expected`, else a one-line reason."""
+    """None if `got` matches `expected`, else a one-line reason that points at the difference.
+
+    float64 results are held to float64 precision (RTOL64, ATOL64), whatever rtol and atol say.
+    """
     if isinstance(expected, torch.Tensor):
         if not isinstance(got, torch.Tensor):
             return f"returned a {type(got).__name__}, expected a torch.Tensor"
@@ -190,16 +200,13 @@ def compare(expected: Any, got: Any, rtol: float = 1e-4, atol: float = 1e-5) -> 
         if got.dtype != expected.dtype:
             return f"wrong dtype: expected {expected.dtype}, got {got.dtype}"
         if got.device != expected.device:
-            return f"wrong device: expected {expected.device}, got {got.device}"
+            return (f"wrong device: expected {expected.device}, got {got.device} (create new tensors "
+                    "with device=input.device)")
         if got.is_floating_point():
-            if not torch.isfinite(got).all() and torch.isfinite(expected).all():
-                return "the result contains NaN or inf"
-            if not torch.allclose(got.detach(), expected.detach(), rtol=rtol, atol=atol, equal_nan=True):
-                err = (got.detach() - expected.detach()).abs().max().item()
-                return f"values differ (largest difference {err:.3g})"
-        elif not torch.equal(got, expected):
-            return "values differ"
-        return None
+            if expected.dtype == torch.float64:
+                rtol, atol = min(rtol, RTOL64), min(atol, ATOL64)
+            return _float_difference(expected.detach(), got.detach(), rtol, atol)
+        return _exact_difference(expected, got)
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"expected a {type(expected).__name__} of {len(expected)} items, got {describe(got)}"
@@ -213,8 +220,44 @@ def compare(expected: Any, got: Any, rtol: float = 1e-4, atol: float = 1e-5) -> 
             ok = abs(float(got) - expected) <= atol + rtol * abs(expected)
         except (TypeError, ValueError):
             return f"expected a number, got {describe(got)}"
-        return None if ok else "values differ"
-    return None if got == expected else "values differ"
+        return None if ok else f"expected {expected:.6g}, got {float(got):.6g}"
+    return None if got == expected else f"expected {describe(expected)}, got {describe(got)}"
+
+
+def _where(t: torch.Tensor, flat_index: int) -> str:
+    """'[i, j]' for a flat index into t."""
+    idx = []
+    for size in reversed(t.shape):
+        idx.append(flat_index % size)
+        flat_index //= size
+    return "[" + ", ".join(str(i) for i in reversed(idx)) + "]"
+
+
+def _float_difference(expected: torch.Tensor, got: torch.Tensor, rtol: float, atol: float) -> str | None:
+    bad_got, bad_exp = ~torch.isfinite(got), ~torch.isfinite(expected)
+    if (bad_got & ~bad_exp).any():
+        i = int((bad_got & ~bad_exp).flatten().nonzero()[0])
+        kind = "NaN" if got.flatten()[i].isnan() else "inf"
+        return (f"the result contains {kind} at {_where(got, i)} where {expected.flatten()[i].item():.6g} "
+                "was expected (a division by zero, a log of 0 or an overflowing exp?)")
+    close = torch.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return None
+    err = (got - expected).abs().masked_fill(close, 0).flatten()
+    i = int(err.argmax())
+    where = f" at {_where(got, i)}" if got.dim() else ""
+    return (f"values differ in {int((~close).sum())} of {close.numel()} entries; the largest difference is"
+            f"{where}: expected {expected.flatten()[i].item():.8g}, got {got.flatten()[i].item():.8g}")
+
+
+def _exact_difference(expected: torch.Tensor, got: torch.Tensor) -> str | None:
+    differ = (got != expected).flatten()
+    if not differ.any():
+        return None
+    i = int(differ.nonzero()[0])
+    where = f" first at {_where(got, i)}" if got.dim() else ""
+    return (f"values differ in {int(differ.sum())} of {differ.numel()} entries;{where}: expected "
+            f"{expected.flatten()[i].item()}, got {got.flatten()[i].item()}")
 
 
 def _copy_args(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -228,16 +271,30 @@ def call(fn: Callable, case: Case) -> Any:
     """Call fn on copies of the case's inputs; report in-place changes and exceptions as failures."""
     args, kwargs = _copy_args(case.args, case.kwargs)
     try:
-        out = fn(*args, **kwargs)
+        return guarded(fn, case.name)(*args, **kwargs)
     except NotImplementedError as exc:
         raise NotAttempted(str(exc)) from None
+    except _FailedCall:
+        raise
     except Exception as exc:  # the learner's bug becomes a one-line failure, never a traceback wall
-        where = _learner_line(exc)
-        raise _FailedCall(Failure(case.name, f"raised {type(exc).__name__}: {exc}{where}")) from None
-    for i, (before, after) in enumerate(zip(case.args, args)):
-        if isinstance(before, torch.Tensor) and not torch.equal(before, after.detach()):
-            raise _FailedCall(Failure(case.name, f"changed its input argument {i} in place; work on a copy"))
-    return out
+        raise _FailedCall(Failure(case.name, f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}",
+                                  hint=case.hint)) from None
+
+
+def guarded(fn: Callable, case_name: str) -> Callable:
+    """fn, failing the case if it changes one of its tensor arguments in place."""
+
+    def run(*args, **kwargs):
+        named = [(f"argument {i}", a) for i, a in enumerate(args)] + [(f"argument {k!r}", v) for k, v in kwargs.items()]
+        before = [(label, t, t.detach().clone()) for label, t in named if isinstance(t, torch.Tensor)]
+        out = fn(*args, **kwargs)
+        for label, t, copy_ in before:
+            if t.shape != copy_.shape or not torch.equal(t.detach(), copy_):
+                raise _FailedCall(Failure(case_name, f"changed its input {label} in place (the caller's tensor "
+                                                     "is modified); work on a copy or use out-of-place ops"))
+        return out
+
+    return run
 
 
 class _FailedCall(Exception):
@@ -248,7 +305,9 @@ class _FailedCall(Exception):
 
 def _learner_line(exc: BaseException) -> str:
     """' (line N: code)' for the innermost frame outside this package, when there is one."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "ssl_course" not in f.filename]
+    torch_dir = os.path.dirname(torch.__file__)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "ssl_course" not in f.filename and not f.filename.startswith(torch_dir)]
     if not frames:
         return ""
     f = frames[-1]
@@ -277,11 +336,11 @@ def _compare_case(fn, reference, case: Case, rtol, atol, grad) -> Failure | None
     got = call(fn, case)
     reason = compare(expected, got, rtol, atol)
     if reason:
-        return Failure(case.name, reason, describe(expected), describe(got))
+        return Failure(case.name, reason, describe(expected), describe(got), hint=case.hint)
     if grad:
         reason = _compare_grads(fn, reference, case, rtol, atol)
         if reason:
-            return Failure(case.name, reason)
+            return Failure(case.name, reason, hint=case.hint)
     return None
 
 
@@ -308,7 +367,14 @@ def _compare_grads(fn, reference, case, rtol, atol) -> str | None:
     for i, (w, g) in enumerate(zip(want, got)):
         if g is None and w is not None:
             return f"no gradient reaches input {i}"
-        if w is not None and not torch.allclose(g, w, rtol=rtol, atol=atol * 10):
+        if w is None:
+            continue
+        if not torch.isfinite(g).all() and torch.isfinite(w).all():
+            return (f"the gradient w.r.t. input {i} contains NaN or inf although the value is right "
+                    "(a square root or division at 0, or a masked-out exp that overflowed?)")
+        if w.dtype == torch.float64:
+            rtol, atol = min(rtol, RTOL64), min(atol, ATOL64)
+        if not torch.allclose(g, w, rtol=rtol, atol=atol * 10):
             err = (g - w).abs().max().item()
             return f"the gradient w.r.t. input {i} is wrong (largest difference {err:.3g})"
     return None
@@ -351,12 +417,78 @@ def property_test(reference: Callable, strategy, rtol: float = 1e-4, atol: float
     return test
 
 
+def default_device_test(reference: Callable, cases: Iterable[Case] | Callable[[], Iterable[Case]],
+                        rtol: float = 1e-4, atol: float = 1e-5) -> Test:
+    """The cases again, with torch's default device set to `meta`: a tensor created without
+    device=... (torch.arange(n), torch.eye(n), torch.tensor(v)) lands on `meta` and clashes with
+    the CPU inputs, as it would with CUDA inputs on a GPU. Needs no GPU."""
+
+    def test(fn):
+        for case in (cases() if callable(cases) else cases):
+            ref_args, ref_kwargs = _copy_args(case.args, case.kwargs)
+            expected = reference(*ref_args, **ref_kwargs)
+            try:
+                with torch.device("meta"):
+                    got = call(fn, case)
+            except _FailedCall as exc:
+                if "meta" not in exc.failure.reason:
+                    raise
+                got = exc.failure.reason
+            reason = (compare(expected, got, rtol, atol) if not isinstance(got, str) else got)
+            if reason and "meta" in reason:
+                return Failure(f"{case.name}, with the default device set to 'meta'",
+                               "a tensor was created on the default device instead of the inputs' device: "
+                               f"{reason}",
+                               hint="On a GPU this fails: create every new tensor with device=input.device "
+                                    "(torch.arange(n, device=x.device)), or derive it from an input "
+                                    "(torch.ones_like(x), x.new_zeros(...)).")
+            if reason:
+                return Failure(case.name, reason, describe(expected), describe(got), hint=case.hint)
+        return None
+
+    return test
+
+
+def generator_test(reference: Callable, make_case: Callable[[torch.Generator | None], Case],
+                   rtol: float = 1e-4, atol: float = 1e-5) -> Test:
+    """Random functions taking `generator=`: two calls with ONE generator object must match the
+    reference's two calls (the generator moves on between them), and generator=None must draw
+    from torch's global generator as the reference does. make_case(generator) -> Case."""
+
+    def three_calls(f, run):
+        g = torch.Generator().manual_seed(1234)
+        cases = [make_case(g), make_case(g), make_case(None)]
+        outs = [run(f, cases[0]), run(f, cases[1])]
+        torch.manual_seed(4321)
+        return cases, outs + [run(f, cases[2])]
+
+    def test(fn):
+        cases, (r1, r2, r0) = three_calls(reference, lambda f, c: f(*c.args, **c.kwargs))
+        _, (y1, y2, y0) = three_calls(fn, call)
+        if compare(r1, y1, rtol, atol) is None and compare(r2, y2, rtol, atol) and compare(y1, y2, rtol, atol) is None:
+            return Failure(f"{cases[0].name}, called twice with the same generator",
+                           "the second call repeated the first: each call must draw NEW random numbers "
+                           "from the generator it is given (was it copied, or re-seeded?)")
+        labelled = [("first call", r1, y1), ("second call with the same generator", r2, y2),
+                    ("generator=None after torch.manual_seed(4321)", r0, y0)]
+        for label, r, y in labelled:
+            reason = compare(r, y, rtol, atol)
+            if reason:
+                hint = ("With generator=None, draw from torch's global generator (pass generator=None on "
+                        "to torch.rand and friends)." if "None" in label
+                        else "Draw every random number from `generator`, in the documented order.")
+                return Failure(f"{cases[0].name}, {label}", reason, describe(r), describe(y), hint=hint)
+        return None
+
+    return test
+
+
 def custom(name: str, fn_test: Callable[[Callable], str | None]) -> Test:
     """A test written by hand: fn_test(fn) returns None or a one-line reason."""
 
     def test(fn):
         try:
-            reason = fn_test(fn)
+            reason = fn_test(guarded(fn, name))
         except (NotAttempted, _FailedCall):
             raise
         except NotImplementedError as exc:
@@ -393,8 +525,9 @@ class Result:
             if self.failure.expected is not None:
                 out.append(f"  expected: {self.failure.expected}")
                 out.append(f"  got:      {self.failure.got}")
-        if self.status == FAILED and self.hint:
-            out.append(f"  hint: {self.hint}")
+        hint = (self.failure.hint if self.failure else "") or self.hint
+        if self.status == FAILED and hint:
+            out.append(f"  hint: {hint}")
         return out
 
     def __str__(self) -> str:

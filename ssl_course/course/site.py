@@ -91,7 +91,12 @@ def prepare_chapter(nb, name: str):
 
 
 def _bar_text(b: dict) -> str:
-    mark = "✓" if b.get("met") else "✗ **missed**"
+    if b.get("met"):
+        mark = "✓"
+    elif b.get("shortfall"):
+        mark = f"✗ **NOT MET**: {b['shortfall']}"
+    else:
+        mark = "✗ **missed**"
     return f"`{b['name']}` {b['value']:.4g}{b.get('unit', '')} {b['op']} {b['target']:.4g} {mark}"
 
 
