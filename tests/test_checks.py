@@ -130,8 +130,8 @@ LEARNER_BUGS = [
     ("wrong dtype", lambda x, eps=1e-12: _ref(x).double() if x.dtype == torch.float32 else _ref(x).float(), "dtype"),
     ("wrong device", lambda x, eps=1e-12: _ref(x).to("meta"), "device"),
     ("NaN", lambda x, eps=1e-12: _ref(x) * float("nan"), "NaN"),
-    ("inf", lambda x, eps=1e-12: _ref(x) / 0.0, "contains inf"),
-    ("arange on the default device", lambda x, eps=1e-12: _ref(x) + torch.zeros(x.shape[1]), "default device"),
+    ("inf", lambda x, eps=1e-12: _ref(x) / 0.0, "is inf"),
+    ("arange on the default device", lambda x, eps=1e-12: _ref(x, eps) + torch.zeros(x.shape[1]), "default device"),
     ("raises", lambda x, eps=1e-12: 1 / 0, "ZeroDivisionError"),
     ("in place", lambda x, eps=1e-12: x.mul_(0), "in place"),
     ("endless loop", _loop_forever, "longer than"),
@@ -176,3 +176,56 @@ def test_a_new_function_at_a_reused_address_is_checked_afresh():
             break
     assert use_reference_if_unsolved("00.hello", wrong) is EXERCISES["00.hello"].reference
     assert checks._LAST["00.hello"][0] is not wrong or not run_check("00.hello", wrong).passed
+
+
+def test_a_difference_in_integer_results_names_the_entry():
+    from ssl_course.course.checks import compare
+
+    reason = compare(torch.tensor([[1, 2], [3, 4]]), torch.tensor([[1, 2], [3, 5]]))
+    assert reason == "values differ in 1 of 4 entries; first at [1, 1]: expected 4, got 5"
+    assert "expected 0.5, got 0.25" in compare(torch.tensor(0.5), torch.tensor(0.25))
+
+
+def test_a_nan_gradient_is_named_as_such():
+    def nan_grad(x, eps=1e-12):  # the right value, but sqrt(0) sends NaN into the gradient
+        return _ref(x, eps) + 0 * torch.sqrt(x - x)
+
+    result = run_check("00.hello", nan_grad)
+    assert result.status == FAILED and "contains NaN or inf although the value is right" in result.failure.reason
+
+
+def test_float64_is_held_to_float64_precision():
+    def float32_inside(x, eps=1e-12):
+        return _ref(x.float(), eps).to(x.dtype)
+
+    result = run_check("00.hello", float32_inside)
+    assert result.status == FAILED and result.failure.case == "float64 input"
+    assert "computed in float32" in result.failure.reason
+
+
+def test_generator_test_catches_a_copied_generator_and_an_ignored_none():
+    from ssl_course.course.checks import Case, generator_test
+
+    def reference(n, generator=None):
+        return torch.rand(n, generator=generator)
+
+    def copied(n, generator=None):  # the same numbers on every call: the caller's generator never moves
+        g = torch.Generator()
+        if generator is not None:
+            g.set_state(generator.get_state())
+        return torch.rand(n, generator=g)
+
+    def own_default(n, generator=None):  # generator=None silently means a fixed seed
+        return torch.rand(n, generator=generator or torch.Generator().manual_seed(0))
+
+    test = generator_test(reference, lambda g: Case("3 numbers", (3,), {"generator": g}))
+    assert test(reference) is None
+    assert "repeated the first" in test(copied).reason
+    failure = test(own_default)
+    assert "generator=None" in failure.case and "global generator" in failure.hint
+
+
+def test_each_failing_case_shows_its_own_hint():
+    result = run_check("00.hello", lambda x, eps=1e-12: x / (x.norm(dim=1, keepdim=True) + eps))
+    assert result.failure.case.startswith("eps=0.5")
+    assert "max(length, eps)" in str(result) and result.hint not in str(result)

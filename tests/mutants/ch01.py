@@ -73,3 +73,51 @@ def _log_n_minus_1(scores):
 def _nwj_like(scores):
     n = scores.shape[0]
     return scores.diagonal().mean() - (scores.logsumexp(dim=(0, 1)) - math.log(n * n))
+
+
+# --------------------------------------------------------------------------- the holes of issue 11
+@mutant("01.info_nce", "targets for each 512-row chunk restart at 0")
+def _chunked(query, key, temperature=0.1):
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    losses = [F.cross_entropy(q[s:s + 512] @ k.T / temperature, torch.arange(len(q[s:s + 512])), reduction="sum")
+              for s in range(0, len(q), 512)]
+    return torch.stack(losses).sum() / len(q)
+
+
+@mutant("01.info_nce", "normalises without an epsilon (a zero row becomes NaN)")
+def _no_eps(query, key, temperature=0.1):
+    q = query / query.norm(dim=1, keepdim=True)
+    k = key / key.norm(dim=1, keepdim=True)
+    return F.cross_entropy(q @ k.T / temperature, torch.arange(len(q), device=q.device))
+
+
+@mutant("01.info_nce", "targets built on the default device")
+def _default_device(query, key, temperature=0.1):
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    return F.cross_entropy(q @ k.T / temperature, torch.arange(len(q)))
+
+
+@mutant("01.info_nce", "computes in float32 and casts back")
+def _float32(query, key, temperature=0.1):
+    q, k = F.normalize(query.float(), dim=1), F.normalize(key.float(), dim=1)
+    return F.cross_entropy(q @ k.T / temperature, torch.arange(len(q))).to(query.dtype)
+
+
+@mutant("01.mi_lower_bound", "targets for each 512-row chunk restart at 0")
+def _mi_chunked(scores):
+    n = scores.shape[0]
+    parts = [F.cross_entropy(scores[s:s + 512], torch.arange(len(scores[s:s + 512])), reduction="sum")
+             for s in range(0, n, 512)]
+    return math.log(n) - torch.stack(parts).sum() / n
+
+
+@mutant("01.mi_lower_bound", "targets built on the default device")
+def _mi_default_device(scores):
+    n = scores.shape[0]
+    return math.log(n) - F.cross_entropy(scores, torch.arange(n))
+
+
+@mutant("01.mi_lower_bound", "computes in float32 and casts back")
+def _mi_float32(scores):
+    n = scores.shape[0]
+    return (math.log(n) - F.cross_entropy(scores.float(), torch.arange(n))).to(scores.dtype)

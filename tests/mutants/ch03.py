@@ -75,3 +75,63 @@ def _supcon_in(features, labels, temperature=0.1):
     keep = n_pos > 0
     lse = logp.masked_fill(~pos, float("-inf")).logsumexp(1)
     return -(lse[keep] - n_pos[keep].log()).mean()
+
+
+# --------------------------------------------------------------------------- the holes of issue 11
+@mutant("03.positive_mask", "one-hot over 10 classes (labels of 10 or more break it)")
+def _one_hot_10(labels):
+    oh = F.one_hot(labels.long().clamp(0, 9), 10).float()
+    return (oh @ oh.T).bool() & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+
+
+@mutant("03.positive_mask", "the diagonal removed from the first 512 rows only")
+def _chunked_diagonal(labels):
+    n = len(labels)
+    eye = torch.zeros(n, n, dtype=torch.bool, device=labels.device)
+    k = min(n, 512)
+    eye[:k, :k] = torch.eye(k, dtype=torch.bool, device=labels.device)
+    return (labels[:, None] == labels[None, :]) & ~eye
+
+
+@mutant("03.positive_mask", "the identity built on the default device")
+def _eye_default_device(labels):
+    return (labels[:, None] == labels[None, :]) & ~torch.eye(len(labels), dtype=torch.bool)
+
+
+@mutant("03.supcon", "one-hot over 10 classes (labels of 10 or more break it)")
+def _supcon_one_hot(features, labels, temperature=0.1):
+    oh = F.one_hot(labels.long().clamp(0, 9), 10).float()
+    return _supcon_from_positives(features, (oh @ oh.T).bool(), temperature)
+
+
+@mutant("03.supcon", "normalises without an epsilon (a zero row becomes NaN)")
+def _supcon_no_eps(features, labels, temperature=0.1):
+    z = features / features.norm(dim=1, keepdim=True)
+    return _supcon_from_positives(z, labels[:, None] == labels[None, :], temperature)
+
+
+@mutant("03.supcon", "the identity built on the default device")
+def _supcon_default_device(features, labels, temperature=0.1):
+    n = len(labels)
+    z = F.normalize(features, dim=1)
+    eye = torch.eye(n, dtype=torch.bool)
+    log_prob = (z @ z.T / temperature).masked_fill(eye, float("-inf")).log_softmax(dim=1)
+    pos = (labels[:, None] == labels[None, :]) & ~eye
+    has = pos.sum(1) > 0
+    return -(log_prob.masked_fill(~pos, 0).sum(1)[has] / pos.sum(1)[has]).mean()
+
+
+@mutant("03.supcon", "computes in float32 and casts back")
+def _supcon_float32(features, labels, temperature=0.1):
+    return _supcon_from_positives(features.float(), labels[:, None] == labels[None, :], temperature).to(features.dtype)
+
+
+def _supcon_from_positives(features, same, temperature):
+    """SupCon given a same-label (N, N) mask (the diagonal is removed here)."""
+    n = features.shape[0]
+    z = F.normalize(features, dim=1)
+    eye = torch.eye(n, dtype=torch.bool, device=z.device)
+    log_prob = (z @ z.T / temperature).masked_fill(eye, float("-inf")).log_softmax(dim=1)
+    pos = same & ~eye
+    has = pos.sum(1) > 0
+    return -(log_prob.masked_fill(~pos, 0).sum(1)[has] / pos.sum(1)[has]).mean()

@@ -21,20 +21,40 @@ def view_pair(n: int, d: int, seed: int = 0, noise: float = 0.5, dtype=torch.flo
     return z1.to(dtype), z2.to(dtype)
 
 
+OVERFLOW_HINT = ("Logits of 1/temperature overflow exp(): use a log-sum-exp (F.cross_entropy, "
+                 "torch.logsumexp or log_softmax), never exp() followed by log().")
+COSINE_HINT = "Cosine similarity ignores lengths: normalise every row before the dot products."
+ZERO_ROW_HINT = ("An all-zero embedding (a dead ReLU) has norm 0: divide by max(norm, eps) "
+                 "(F.normalize does), or it becomes NaN.")
+
+
 def pair_edge_cases(z1: torch.Tensor, z2: torch.Tensor, temperature: float, seed: int = 3):
     """The edge cases every two-view loss must survive: (N, D) views z1, z2 in, Cases out."""
-    yield Case("temperature 0.001 (logits up to 1000: a naive exp overflows)", (z1, z2), {"temperature": 1e-3})
+    yield Case("temperature 0.001 (logits up to 1000: a naive exp overflows)", (z1, z2), {"temperature": 1e-3},
+               hint=OVERFLOW_HINT)
     d1, d2 = view_pair(6, 3, seed=seed, dtype=torch.float64)
-    yield Case("float64 inputs", (d1, d2), {"temperature": 0.2})
+    yield Case("float64 inputs", (d1, d2), {"temperature": 0.2},
+               hint="Compute in the inputs' dtype: float64 in, float64 arithmetic and result out.")
     perm = torch.randperm(len(z1), generator=torch.Generator().manual_seed(0))
-    yield Case("the same batch, rows permuted together", (z1[perm], z2[perm]), {"temperature": temperature})
-    yield Case("unnormalised inputs of very different lengths", (z1 * 100, z2 * 0.01), {"temperature": 0.5})
+    yield Case("the same batch, rows permuted together", (z1[perm], z2[perm]), {"temperature": temperature},
+               hint="The loss is a mean over anchors: reordering the pairs together must not change it.")
+    yield Case("unnormalised inputs of very different lengths", (z1 * 100, z2 * 0.01), {"temperature": 0.5},
+               hint=COSINE_HINT)
+    zero1, zero2 = z1.clone(), z2.clone()
+    zero1[1] = 0.0
+    yield Case("row 1 of the first view all zeros (a dead ReLU)", (zero1, zero2), {"temperature": temperature},
+               hint=ZERO_ROW_HINT, check_grad=False)
+    b1, b2 = view_pair(600, 5, seed=seed + 7)
+    yield Case("600 pairs (more than a 512-row chunk)", (b1, b2), {"temperature": temperature},
+               hint="Every anchor's positive sits at its own index, however large the batch: "
+                    "build indices for all rows, not per chunk.")
 
 
 @st.composite
 def pair_cases(draw, max_n: int = 16, max_d: int = 8, temperatures=(0.05, 0.1, 0.5, 1.0, 2.0)):
-    """Hypothesis: two views (N, D) with N in 1..max_n, D in 1..max_d, and a temperature."""
-    n = draw(st.integers(1, max_n))
+    """Hypothesis: two views (N, D) with N in 1..max_n (or, now and then, 513..700), D in
+    1..max_d, and a temperature."""
+    n = draw(st.one_of(st.integers(1, max_n), st.integers(513, 700)))
     d = draw(st.integers(1, max_d))
     seed = draw(st.integers(0, 10_000))
     t = draw(st.sampled_from(temperatures))
