@@ -5,8 +5,8 @@
 # >
 # > **Question:** How do you study this course, and how are the exercises graded?
 #
-# Thirty chapters, each built around one interview question on self-supervised learning
-# (SSL). Every chapter has the same parts:
+# Thirty chapters follow this one, each built around one interview question on
+# self-supervised learning (SSL). Every chapter has the same parts:
 #
 # 1. **The question**, in Chinese and English, and a **short model answer** you could say
 #    in an interview.
@@ -18,14 +18,15 @@
 #    folded answers.
 # 7. **A summary and references.**
 #
-# Everything runs offline on a laptop CPU, each chapter in about a minute. If you have a GPU,
-# the same code uses it: chapters ask `ssl_course.device()` and never call `.cuda()`.
+# Everything runs offline on a laptop CPU; each chapter is sized to run in about a minute (a
+# few in two). If you have a GPU, the same code uses it: chapters ask `ssl_course.device()`
+# and never call `.cuda()`.
 
 # %% [markdown]
 # ## Your environment
 #
 # Every chapter starts like this: seed everything, pick the device, report the versions.
-# Same seed, same machine, same numbers.
+# Same seed, same machine, same numbers: the cell checks it on a first draw.
 
 # %%
 import platform
@@ -36,6 +37,10 @@ import ssl_course
 from ssl_course import check, device, quiz, run_check, seed_everything, use_reference_if_unsolved
 
 seed_everything(0)
+first_draw = torch.randn(3)
+seed_everything(0)
+assert torch.equal(torch.randn(3), first_draw)  # the same seed gives the same numbers
+seed_everything(0)
 print(f"python {platform.python_version()}, torch {torch.__version__}, ssl_course {ssl_course.__version__}")
 print(f"device: {device()}, CPU threads used by torch: {torch.get_num_threads()}")
 
@@ -45,8 +50,9 @@ print(f"device: {device()}, CPU threads used by torch: {torch.get_num_threads()}
 # Nothing is downloaded: every dataset is generated on your machine or ships with an installed
 # package. `digits` are scikit-learn's 8×8 handwritten digits; `shapes` are procedural coloured
 # shapes whose factors (shape, colour, size, position, rotation) are known, so a chapter can
-# ask which factor a representation kept; `mnist1d` turns each digit into a 40-point signal,
-# small enough to train on in seconds and still hard for a linear model.
+# ask which factor a representation kept; `mnist1d` (Greydanus, 2020) turns each digit into a
+# 40-point signal, smaller than an 8×8 digit but much harder for a linear model, as the cell
+# below measures (a logistic regression on the raw inputs of each).
 
 # %%
 import matplotlib.pyplot as plt
@@ -67,15 +73,24 @@ axes[2].set_yticks([])
 plt.tight_layout()
 plt.show()
 
+# %%
+from ssl_course.evaluate.probes import linear_probe
+
+linear = {name: linear_probe(d.x.flatten(1), d.y, d.x_test.flatten(1), d.y_test)
+          for name, d in [("digits", digits()), ("mnist1d", mnist1d())]}
+print("a linear classifier on raw inputs, test accuracy:", {k: f"{v:.1%}" for k, v in linear.items()})
+assert linear["digits"] > 0.9 and linear["mnist1d"] < 0.5  # chance is 10% on both
+
 # %% [markdown]
 # ## How an exercise works
 #
 # An exercise is a function with its body missing. In your copy of the notebook the body is
 # `raise NotImplementedError`; replace it with your code and run the cell: the `check(...)`
-# call at the bottom of the same cell grades it. The check calls your function on fixed cases, on edge cases (a batch
-# of one, a zero row, float64) and on a few dozen random cases drawn by
-# [Hypothesis](https://hypothesis.readthedocs.io), and compares the result **and its
-# gradient** with a reference implementation. It answers:
+# call at the bottom of the same cell grades it. The check calls your function on fixed
+# cases, on edge cases (a batch of one, a zero row, float64) and on up to 25 random cases
+# drawn by [Hypothesis](https://hypothesis.readthedocs.io), and compares the result (and,
+# where training needs it, as here, its **gradient**) with a reference implementation. It
+# answers:
 #
 # - **PASSED**: every case matched;
 # - **FAILED**: the first case that did not match, what was expected, what came, and a hint;
@@ -130,6 +145,23 @@ def normalize_columns(x, eps=1e-12):
 print(run_check("00.hello", normalize_columns))
 
 # %% [markdown]
+# A subtler slip returns the right numbers and still breaks training: computing the norm
+# through NumPy (which needs `.detach()`) cuts the gradient through the norm. The values
+# match; the gradient check does not:
+
+# %%
+def normalize_rows_via_numpy(x, eps=1e-12):
+    norms = torch.from_numpy(x.detach().numpy()).norm(dim=1, keepdim=True)  # no gradient flows here
+    return x / norms.clamp_min(eps)
+
+
+x = torch.randn(5, 3)
+assert torch.allclose(normalize_rows_via_numpy(x), normalize(x))  # the values are right
+result = run_check("00.hello", normalize_rows_via_numpy)
+print(result)
+assert result.status == "failed" and "gradient" in str(result)
+
+# %% [markdown]
 # ## Headline experiment: is this machine fast enough?
 #
 # The course is sized for a 2-core laptop CPU. A quick matrix-multiply benchmark tells you
@@ -167,14 +199,15 @@ quiz("00.q3")
 #
 # <details><summary>Why clamp the norm instead of adding eps to it?</summary>
 #
-# Clamping leaves every non-zero row exactly unit length; adding eps shrinks every row a
-# little. Both avoid dividing by zero; `torch.nn.functional.normalize` clamps.
+# Clamping leaves every row longer than eps with exactly unit length; adding eps shrinks
+# every row a little. Both avoid dividing by zero; `torch.nn.functional.normalize` clamps.
 # </details>
 #
 # <details><summary>Why check gradients and not only values?</summary>
 #
-# A function can return the right numbers and still break training: a `.detach()`, a detour
-# through NumPy or an in-place edit cuts the gradient. The checks compare gradients too.
+# A function can return the right numbers and still break training: a `.detach()` or a
+# detour through NumPy cuts the gradient. The NumPy version above passes every value and
+# fails the gradient check.
 # </details>
 #
 # ## Summary
@@ -182,7 +215,8 @@ quiz("00.q3")
 # - Exercises are graded by `check(id, fn)`: passed, failed (with the first failing case and a
 #   hint) or not attempted. `use_reference_if_unsolved` keeps the notebook running.
 # - Quizzes grade on click, or with `quiz(ID).answer(...)` in code; `ssl-course progress` shows it all.
-# - Chapters are seeded and sized for a laptop CPU.
+# - Checks compare gradients where training needs them: right values are not enough.
+# - Chapters are seeded (same seed, same machine, same numbers) and sized for a laptop CPU.
 #
 # ## References
 #

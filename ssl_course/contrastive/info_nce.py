@@ -1,5 +1,6 @@
 """InfoNCE (van den Oord et al. 2018): each query must pick its positive key out of the batch
-in one softmax, and log N minus the loss is a lower bound on the mutual information.
+in one softmax, and log N minus the loss is, in expectation, a lower bound on the mutual
+information (Poole et al. 2019).
 
 Checked against a loop, a closed form and the info-nce-pytorch library (tests/).
 """
@@ -55,6 +56,7 @@ def info_nce_mi_bound(scores: torch.Tensor) -> torch.Tensor:
 
     scores: (N, N) critic scores, positives on the diagonal. Returns a scalar tensor that
     keeps its gradient, so a critic can be trained by maximising it. It can never exceed
-    log N, whatever the true mutual information: the bound saturates.
+    log N, whatever the true mutual information: the bound saturates. The critic that
+    maximises it is the density ratio f(x, y) = log p(y|x) / p(y) + c(x), not log p(y|x).
     """
     return math.log(scores.shape[0]) - info_nce_from_scores(scores)

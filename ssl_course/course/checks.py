@@ -355,8 +355,12 @@ def _compare_case(fn, reference, case: Case, rtol, atol, grad) -> Failure | None
     if grad and case.check_grad:
         reason = _compare_grads(fn, reference, case, rtol, atol)
         if reason:
-            return Failure(case.name, reason, hint=case.hint)
+            return Failure(case.name, reason, hint=GRADIENT_HINT)
     return None
+
+
+GRADIENT_HINT = ("The value is right but the gradient is not: is a step detached, done in NumPy or "
+                 "Python floats, or replaced by a non-differentiable op (argmax, rounding, in-place writes)?")
 
 
 def _grads(fn, case: Case, weight_seed: int = 0):

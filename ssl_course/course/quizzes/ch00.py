@@ -10,7 +10,10 @@ QUIZZES = [
             "b": ("Every column now has unit length, so x @ x.T is not a cosine similarity.",
                   "Right: the norm was taken over the batch, mixing examples together."),
             "c": ("Nothing: dim=0 and dim=1 give the same result for square matrices.",
-                  "No: only a symmetric matrix would make the two agree, and even then not in general."),
+                  "No: being square changes nothing. Entry (i, j) is divided by the length of column j instead "
+                  "of row i, so the two agree only in special cases, such as every row and every column "
+                  "having the same length (a scaled orthogonal matrix); a random square matrix gives different "
+                  "results."),
         },
         correct="b",
     ),

@@ -19,7 +19,9 @@ QUIZZES = [
         {
             "a": ("Nothing: both are cross-entropies.", "No: one is an N-way softmax, the other N^2 independent yes/no questions."),
             "b": ("The positive competes with every negative inside one softmax.",
-                  "Right: that competition is what yields the log N - L bound on mutual information."),
+                  "Right: that competition is what yields the log N - L bound on mutual information. A sigmoid "
+                  "loss can still train good embeddings (SigLIP, with a learned scale and bias, in the chapter), "
+                  "but its value gives no such bound."),
             "c": ("InfoNCE needs labels.", "No: the positive is another view of the same input; no label is used."),
         },
         correct="b",
