@@ -13,7 +13,7 @@ import torchvision.transforms.v2.functional as TF
 from ssl_course.augment import color
 from ssl_course.augment.batch import batch_augment, policy
 from ssl_course.augment.color import color_distortion, color_jitter, grayscale, hsv_to_rgb, rgb_to_hsv
-from ssl_course.augment.crop import _crop_grid, crop_box
+from ssl_course.augment.crop import _crop_grid, crop_box, crop_overlap, resized_crop
 from ssl_course.augment.pil import TwoViews, simclr_transform, two_views
 from ssl_course.data.shapes import COLOUR_NAMES, SHAPE_NAMES, shapes
 
@@ -185,6 +185,146 @@ def test_crop_box_argument_checks(kwargs, error):
     rest = {k: v for k, v in kwargs.items() if k not in args}
     with pytest.raises(error):
         crop_box(args["n"], args["height"], args["width"], **rest)
+
+
+# ----------------------------------------------------------------------------- resized_crop
+def _bilinear_by_hand(x, boxes, out_h, out_w, flip):
+    """The documented rule, one output pixel at a time in Python: the point (j + 0.5) / out_w
+    across the box, clamped to the pixel centres' range, interpolated from its 4 neighbours."""
+    n, c, height, width = x.shape
+    out = torch.empty(n, c, out_h, out_w, dtype=torch.float64)
+    for k in range(n):
+        x0, y0, x1, y1 = boxes[k].tolist()
+        for i in range(out_h):
+            v = min(max(y0 + (i + 0.5) / out_h * (y1 - y0) - 0.5, 0.0), height - 1.0)  # row index
+            r0 = math.floor(v)
+            r1, wr = min(r0 + 1, height - 1), v - r0
+            for j in range(out_w):
+                jj = out_w - 1 - j if flip[k] else j
+                u = min(max(x0 + (jj + 0.5) / out_w * (x1 - x0) - 0.5, 0.0), width - 1.0)  # column index
+                c0 = math.floor(u)
+                c1, wc = min(c0 + 1, width - 1), u - c0
+                out[k, :, i, j] = ((1 - wr) * ((1 - wc) * x[k, :, r0, c0] + wc * x[k, :, r0, c1])
+                                   + wr * ((1 - wc) * x[k, :, r1, c0] + wc * x[k, :, r1, c1]))
+    return out
+
+
+@pytest.mark.parametrize("height,width,out_h,out_w", [(9, 13, 5, 7), (8, 8, 16, 16), (5, 11, 1, 1), (1, 6, 3, 4)])
+def test_resized_crop_matches_the_rule_pixel_by_pixel(height, width, out_h, out_w):
+    """Fractional boxes, enlarged or shrunk, with flips, against an independent per-pixel formula."""
+    n = 5
+    x = torch.rand(n, 2, height, width, generator=_gen(30), dtype=torch.float64)
+    boxes = crop_box(n, height, width, scale=(0.1, 1.0), ratio=(0.5, 2.0), generator=_gen(31)).double()
+    flip = torch.tensor([True, False, True, False, False])
+    got = resized_crop(x, boxes, (out_h, out_w), flip)
+    assert got.dtype == torch.float64 and got.shape == (n, 2, out_h, out_w)
+    assert torch.allclose(got, _bilinear_by_hand(x, boxes, out_h, out_w, flip), atol=1e-12)
+
+
+def test_resized_crop_is_torchvisions_on_whole_pixel_boxes():
+    """Whole-pixel boxes no smaller than the output: torchvision's resized_crop (antialias=False)
+    exactly, borders included, and its horizontal_flip for the flipped views."""
+    x = torch.rand(40, 3, 14, 19, generator=_gen(33))
+    g = _gen(34)
+    out_h, out_w = 5, 6
+    top = torch.randint(0, 14 - out_h + 1, (40,), generator=g)
+    left = torch.randint(0, 19 - out_w + 1, (40,), generator=g)
+    h = torch.stack([torch.randint(out_h, 14 - int(t) + 1, (1,), generator=g)[0] for t in top])
+    w = torch.stack([torch.randint(out_w, 19 - int(lft) + 1, (1,), generator=g)[0] for lft in left])
+    boxes = torch.stack([left, top, left + w, top + h], dim=1).float()
+    flip = torch.rand(40, generator=g) < 0.5
+    got = resized_crop(x, boxes, (out_h, out_w), flip)
+    for k in range(40):
+        want = TF.resized_crop(x[k], int(top[k]), int(left[k]), int(h[k]), int(w[k]), [out_h, out_w], antialias=False)
+        if flip[k]:
+            want = TF.horizontal_flip(want)
+        assert torch.allclose(got[k], want, atol=1e-6), k
+
+
+def test_resized_crop_identity_and_square_size():
+    x = _images(3, 7, seed=35)
+    whole = torch.tensor([[0.0, 0.0, 7.0, 7.0]]).repeat(3, 1)
+    assert torch.allclose(resized_crop(x, whole, 7), x, atol=1e-6)
+    assert torch.allclose(resized_crop(x, whole, (7, 7), torch.ones(3, dtype=torch.bool)), x.flip(-1), atol=1e-6)
+
+
+def test_batch_augment_creates_no_tensor_on_the_default_device():
+    """Every tensor follows the input's device: with the default device set to meta (as a GPU
+    batch meets a CPU default), the result is the same CPU tensor."""
+    x = _images(6, 9, seed=38)
+    want = batch_augment(x, _gen(39))
+    with torch.device("meta"):
+        got = batch_augment(x, _gen(39))
+    assert got.device == x.device and torch.equal(got, want)
+
+
+def test_batch_augment_crops_with_resized_crop():
+    """batch_augment's crop and flip are crop_box's boxes and its flips through resized_crop."""
+    x = _images(8, 10, seed=36)
+    out = batch_augment(x, _gen(37), color=False, gray=False)
+    g = _gen(37)
+    boxes = crop_box(8, 10, 10, generator=g)
+    flip = torch.rand(8, 7, generator=g)[:, 0] < 0.5
+    assert torch.equal(out, resized_crop(x, boxes, (10, 10), flip))
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda x, b: resized_crop(x, b[:2], 4), ValueError, "boxes"),
+    (lambda x, b: resized_crop(x, b.long(), 4), TypeError, "boxes"),
+    (lambda x, b: resized_crop(x, b, 0), ValueError, "size"),
+    (lambda x, b: resized_crop(x, b, (4, 4, 4)), TypeError, "size"),
+    (lambda x, b: resized_crop(x, b, 4.0), TypeError, "size"),
+    (lambda x, b: resized_crop(x, b, 4, torch.zeros(3)), ValueError, "flip"),
+    (lambda x, b: resized_crop(x[0], b, 4), ValueError, "x"),
+])
+def test_resized_crop_argument_checks(call, error, match):
+    with pytest.raises(error, match=match):
+        call(_images(3, 8), crop_box(3, 8, 8, generator=_gen()))
+
+
+# ----------------------------------------------------------------------------- crop_overlap
+def test_crop_overlap_matches_torchvision_box_iou():
+    """The diagonal of torchvision's all-pairs box_iou, on boxes that overlap, nest and miss."""
+    from torchvision.ops import box_iou
+
+    b1 = crop_box(500, 20, 30, scale=(0.02, 0.6), ratio=(0.3, 3.0), generator=_gen(40)).double()
+    b2 = crop_box(500, 20, 30, scale=(0.02, 0.6), ratio=(0.3, 3.0), generator=_gen(41)).double()
+    got = crop_overlap(b1, b2)
+    assert got.dtype == torch.float64 and got.shape == (500,)
+    assert torch.allclose(got, box_iou(b1, b2).diagonal(), atol=1e-12)
+    assert (got == 0).any() and ((got > 0) & (got < 1)).any()  # the draws cover both cases
+    assert torch.equal(got, crop_overlap(b2, b1))  # symmetric
+
+
+def test_crop_overlap_counts_pixels_on_whole_pixel_boxes():
+    """Whole-pixel boxes: IoU is |A and B| / |A or B| of the two boxes' pixel masks; empty pairs 0."""
+    g = _gen(42)
+    ends = torch.randint(0, 9, (2, 300, 2, 2), generator=g).sort(dim=-1).values  # (box, n, x|y, ends)
+    b1, b2 = (torch.cat([e[..., 0], e[..., 1]], dim=1).float() for e in ends)  # (300, 4) each
+    cols = torch.arange(9) + 0.5
+
+    def mask(b):  # (300, 9, 9): pixel centres inside the box
+        in_x = (cols > b[:, 0:1]) & (cols < b[:, 2:3])
+        in_y = (cols > b[:, 1:2]) & (cols < b[:, 3:4])
+        return in_y[:, :, None] & in_x[:, None, :]
+
+    m1, m2 = mask(b1), mask(b2)
+    inter, union = (m1 & m2).sum(dim=(1, 2)), (m1 | m2).sum(dim=(1, 2))
+    want = torch.where(union > 0, inter / union.clamp(min=1), 0.0)
+    assert (union == 0).any() and (inter == 0).any()
+    assert torch.allclose(crop_overlap(b1, b2), want.float(), atol=1e-6)
+
+
+@pytest.mark.parametrize("b1,b2,error,match", [
+    (torch.zeros(3, 4), torch.zeros(2, 4), ValueError, "same shape"),
+    (torch.zeros(3, 5), torch.zeros(3, 5), ValueError, "N, 4"),
+    (torch.tensor([[2.0, 0, 1, 1]]), torch.zeros(1, 4), ValueError, "boxes1"),
+    (torch.zeros(1, 4), torch.tensor([[0.0, 2, 1, 1]]), ValueError, "boxes2"),
+    (torch.zeros(1, 4, dtype=torch.long), torch.zeros(1, 4, dtype=torch.long), TypeError, "boxes1"),
+])
+def test_crop_overlap_argument_checks(b1, b2, error, match):
+    with pytest.raises(error, match=match):
+        crop_overlap(b1, b2)
 
 
 # ----------------------------------------------------------------------------- batch_augment

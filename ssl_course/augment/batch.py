@@ -8,7 +8,6 @@ by orders of magnitude and runs unchanged on a GPU.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from .._validate import (
     check_generator,
@@ -19,7 +18,7 @@ from .._validate import (
     check_strength,
 )
 from .color import color_distortion, grayscale
-from .crop import _crop_grid, crop_box
+from .crop import crop_box, resized_crop
 
 
 def batch_augment(x: torch.Tensor, generator: torch.Generator, *, crop: bool = True,
@@ -32,7 +31,8 @@ def batch_augment(x: torch.Tensor, generator: torch.Generator, *, crop: bool = T
     x: (N, C, H, W) float in [0, 1], on any device; generator: a torch.Generator (CPU or the
     data's device) that makes the result reproducible. Returns (N, C, size, size), size = H
     by default. Operations, each switchable for ablations:
-      crop  - random resized crop, boxes from `crop_box(scale, ratio)`; bilinear resampling
+      crop  - random resized crop, boxes from `crop_box(scale, ratio)`, applied by
+              `resized_crop` (bilinear resampling, one grid_sample call)
       flip  - horizontal flip with p_flip (folded into the crop's sampling grid: free)
       color - colour jitter with p_jitter, factors as in `simclr_transform(strength)`,
               applied by `color_distortion` (together with gray)
@@ -70,8 +70,7 @@ def batch_augment(x: torch.Tensor, generator: torch.Generator, *, crop: bool = T
 
     do_flip = (u[:, 0] < p_flip) if flip else torch.zeros(n, dtype=torch.bool, device=x.device)
     if crop or flip or (size_h, size_w) != (height, width):
-        grid = _crop_grid(boxes, height, width, size_h, size_w, do_flip)
-        x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        x = resized_crop(x, boxes, (size_h, size_w), do_flip)  # one grid_sample call
 
     if color:
         jitter = (u[:, 1] < p_jitter).to(x.dtype)  # 1 where this image is jittered

@@ -1,13 +1,15 @@
 """Random resized crops for a whole batch: boxes drawn like torchvision's RandomResizedCrop,
-applied with one `grid_sample` call.
+applied with one `grid_sample` call, and the overlap of two views' boxes.
 """
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
+import torch.nn.functional as F
 
-from .._validate import check_int, check_range
+from .._validate import check_images, check_int, check_matrix, check_range, check_same_shape, check_tensor
 
 
 # --------------------------------------------------------------------------------------
@@ -60,3 +62,60 @@ def _crop_grid(boxes: torch.Tensor, height: int, width: int, out_h: int, out_w: 
     n = boxes.shape[0]
     return torch.stack([gx[:, None, :].expand(n, out_h, out_w),
                         gy[:, :, None].expand(n, out_h, out_w)], dim=-1)
+
+
+def resized_crop(x: torch.Tensor, boxes: torch.Tensor, size, flip: torch.Tensor | None = None) -> torch.Tensor:
+    """Crop a different box out of every image and resize it, for the whole batch in one call.
+
+    x: (N, C, H, W) float images; boxes: (N, 4) float boxes (x0, y0, x1, y1) in pixel-edge
+    coordinates (pixel (r, c) covers [c, c + 1] x [r, r + 1]); size: (out_h, out_w), or one
+    int for a square output; flip: (N,) bool, True where the view is mirrored left-right
+    (None: no flips). Returns (N, C, out_h, out_w) in x's dtype, on x's device.
+
+    Output pixel (i, j) is the bilinear interpolation of x at the point a fraction
+    ((j + 0.5) / out_w, (i + 0.5) / out_h) of the way across its box (column out_w - 1 - j
+    where flipped); a point beyond the outermost pixel centres takes the edge pixels' values.
+    For boxes with whole-pixel corners that are no smaller than the output, this is
+    torchvision's resized_crop (bilinear, antialias=False) exactly.
+    """
+    check_images(x)
+    check_matrix("boxes", boxes)
+    n, _, height, width = x.shape
+    if boxes.shape != (n, 4):
+        raise ValueError(f"boxes must have shape ({n}, 4), one (x0, y0, x1, y1) per image, got {tuple(boxes.shape)}")
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        size = (size, size)
+    if not isinstance(size, (tuple, list)) or len(size) != 2:
+        raise TypeError(f"size must be an int or a pair (out_h, out_w), got {size!r}")
+    out_h, out_w = check_int("size[0]", size[0]), check_int("size[1]", size[1])
+    if flip is None:
+        flip = torch.zeros(n, dtype=torch.bool, device=x.device)
+    check_tensor("flip", flip)
+    if flip.shape != (n,) or flip.dtype != torch.bool:
+        raise ValueError(f"flip must be a ({n},) bool tensor, got shape {tuple(flip.shape)}, dtype {flip.dtype}")
+    grid = _crop_grid(boxes.to(x.device, x.dtype), height, width, out_h, out_w, flip.to(x.device))
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def crop_overlap(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
+    """Intersection over union of matched boxes: how much two views of one image share.
+
+    boxes1, boxes2: (N, 4) float boxes (x0, y0, x1, y1) with x0 <= x1 and y0 <= y1; pair i
+    is (boxes1[i], boxes2[i]). Returns (N,) in [0, 1], in the boxes' dtype: 1 for identical
+    boxes, 0 for boxes that share no area (apart, or touching along an edge), and 0 where
+    both boxes are empty (the union has no area). Not torchvision.ops.box_iou, which
+    compares every box with every other ((N, N)).
+    """
+    check_same_shape("boxes1", boxes1, "boxes2", boxes2)
+    if boxes1.shape[1] != 4:
+        raise ValueError(f"boxes1 and boxes2 must have shape (N, 4), got {tuple(boxes1.shape)}")
+    for name, b in (("boxes1", boxes1), ("boxes2", boxes2)):
+        if (b[:, 2:] < b[:, :2]).any():
+            raise ValueError(f"{name} must be corners (x0, y0, x1, y1) with x0 <= x1 and y0 <= y1")
+    lo = torch.maximum(boxes1[:, :2], boxes2[:, :2])  # (N, 2) the intersection's top-left
+    hi = torch.minimum(boxes1[:, 2:], boxes2[:, 2:])  # (N, 2) its bottom-right
+    inter = (hi - lo).clamp(min=0).prod(dim=1)  # clamp each side: apart in x AND y is not overlap
+    area1 = (boxes1[:, 2:] - boxes1[:, :2]).prod(dim=1)
+    area2 = (boxes2[:, 2:] - boxes2[:, :2]).prod(dim=1)
+    union = area1 + area2 - inter
+    return inter / torch.where(union > 0, union, 1)  # two empty boxes: 0 / 1, not 0 / 0

@@ -25,8 +25,8 @@ QUIZZES = [
                   "No: the standard setting is for ImageNet photos; sizes and scales belong to the data."),
             "b": ("The crops are too large to learn anything.",
                   "No: the risk is the opposite; the smallest crops lose the object."),
-            "c": ("The output is 196 times larger with no extra information, and an 8% crop is a 4x4 "
-                  "patch that often misses the object.",
+            "c": ("The output is 196 times larger with no extra information, and an 8% crop is a "
+                  "20-pixel patch (about 4.5 x 4.5) that often loses most of the object.",
                   "Right: pick the output size of your data and a minimum scale whose crops still show the object."),
         },
         correct="c",
@@ -56,5 +56,22 @@ QUIZZES = [
                   "Right: batching pays that overhead once per batch instead of once per image."),
         },
         correct="c",
+    ),
+    Quiz(
+        "02.q5",
+        "Two random resized crops of one image each keep at least half of its area (scale (0.5, 1)). "
+        "How often do they share no pixel at all?",
+        {
+            "a": ("Never, up to two exact halves: two boxes that are apart fit side by side in the image, "
+                  "so their areas add up to at most the whole image.",
+                  "Right: the chapter's 2,048 pairs at scale (0.5, 1) had a smallest IoU of 0.34."),
+            "b": ("About as often as with ImageNet's scale (0.08, 1), since the positions are uniform.",
+                  "No: a box's position is uniform over the room it leaves, and a large box leaves little. "
+                  "About 1% of the pairs were apart at (0.08, 1), none at (0.5, 1)."),
+            "c": ("About a quarter of the time, when the boxes land in opposite corners.",
+                  "No: boxes covering half the image each are too large to fit in opposite corners "
+                  "without overlapping."),
+        },
+        correct="a",
     ),
 ]
