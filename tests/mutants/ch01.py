@@ -121,3 +121,10 @@ def _mi_default_device(scores):
 def _mi_float32(scores):
     n = scores.shape[0]
     return (math.log(n) - F.cross_entropy(scores.float(), torch.arange(n))).to(scores.dtype)
+
+
+@mutant("01.info_nce", "symmetrised: the mean of query->key and key->query")
+def _symmetric(query, key, temperature=0.1):
+    q, k = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    t = torch.arange(len(q), device=q.device)
+    return (F.cross_entropy(q @ k.T / temperature, t) + F.cross_entropy(k @ q.T / temperature, t)) / 2

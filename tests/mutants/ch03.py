@@ -135,3 +135,13 @@ def _supcon_from_positives(features, same, temperature):
     pos = same & ~eye
     has = pos.sum(1) > 0
     return -(log_prob.masked_fill(~pos, 0).sum(1)[has] / pos.sum(1)[has]).mean()
+
+
+@mutant("03.supcon", "one mean over all positive pairs of the batch, not per anchor")
+def _supcon_pair_mean(features, labels, temperature=0.1):
+    n = len(labels)
+    z = F.normalize(features, dim=1)
+    eye = torch.eye(n, dtype=torch.bool, device=z.device)
+    log_prob = (z @ z.T / temperature).masked_fill(eye, float("-inf")).log_softmax(dim=1)
+    pos = (labels[:, None] == labels[None, :]) & ~eye
+    return -log_prob[pos].mean()
