@@ -133,3 +133,31 @@ def knn(train_feats: torch.Tensor, y_train: torch.Tensor, test_feats: torch.Tens
     _check_pair(train_feats, y_train, test_feats, y_test)
     pred = knn_predict(train_feats, y_train, test_feats, k, temperature, chunk_size)
     return float((pred.cpu() == y_test.cpu()).double().mean())
+
+
+@torch.no_grad()
+def nearest_class_mean(train_feats: torch.Tensor, y_train: torch.Tensor, test_feats: torch.Tensor) -> torch.Tensor:
+    """Labels predicted by the nearest-class-mean classifier, a probe with nothing to tune.
+
+    train_feats: (N, D), y_train: (N,) non-negative integer labels; test_feats: (M, D).
+    The classes are the distinct labels in y_train (a label that does not occur is no class).
+    Each class's mean is the average of its training rows; each test row gets the class whose
+    mean is nearest in Euclidean distance, and a tie goes to the smallest label. Computed in
+    the features' promoted dtype (float64 stays float64). Returns (M,) labels, y_train's
+    dtype, on train_feats' device.
+    """
+    _check_train_test(train_feats, y_train, test_feats)
+    if bool((y_train < 0).any()):
+        raise ValueError("y_train must hold non-negative class labels")
+    dtype = torch.promote_types(train_feats.dtype, test_feats.dtype)
+    train, test = train_feats.to(dtype), test_feats.to(train_feats.device, dtype)
+    classes, index = torch.unique(y_train.to(train.device), sorted=True, return_inverse=True)  # (C,), (N,)
+    sums = torch.zeros(len(classes), train.shape[1], dtype=dtype, device=train.device).index_add_(0, index, train)
+    counts = torch.bincount(index, minlength=len(classes)).to(dtype)  # every class has >= 1 row
+    means = sums / counts[:, None]  # (C, D)
+    # Squared differences, not |a|^2 - 2ab + |b|^2: no cancellation, so exact ties stay ties.
+    # Rows in chunks keep the (m, C, D) differences under ~2^24 numbers.
+    step = max(1, 2 ** 24 // (means.numel() or 1))
+    nearest = [((test[i:i + step, None, :] - means[None]) ** 2).sum(dim=2).argmin(dim=1)  # first minimum
+               for i in range(0, test.shape[0], step)]
+    return classes[torch.cat(nearest)].to(y_train.dtype)

@@ -1,12 +1,13 @@
-"""Chapter 04: colour distortion with its random factors passed in, and named augmentation policies."""
+"""Chapter 04: the nearest-class-mean probe that measures a shortcut, and colour distortion with
+its random factors passed in."""
 from __future__ import annotations
 
 import torch
 from hypothesis import strategies as st
 
-from ...augment.batch import policy
 from ...augment.color import color_distortion
-from ..checks import Case, Exercise, against_reference, custom, property_test, register
+from ...evaluate.probes import nearest_class_mean
+from ..checks import Case, Exercise, against_reference, custom, default_device_test, property_test, register
 from ._common import randn
 
 
@@ -23,8 +24,8 @@ def _factors(n: int, seed: int, dtype=torch.float32, p_gray: float = 0.3):
     return bcs[:, 0], bcs[:, 1], bcs[:, 2], hue, u[:, 4] < p_gray
 
 
-def _case(name, n, seed, dtype=torch.float32, **kw):
-    return Case(name, (_images(n, seed, dtype=dtype), *_factors(n, seed + 100, dtype=dtype, **kw)))
+def _case(name, n, seed, dtype=torch.float32, size: int = 6, hint: str = "", **kw):
+    return Case(name, (_images(n, seed, size, dtype=dtype), *_factors(n, seed + 100, dtype=dtype, **kw)), hint=hint)
 
 
 # ----------------------------------------------------------------------------- 04.color_distortion
@@ -32,21 +33,37 @@ def _color_cases():
     n = 4
     ones, zeros, no = torch.ones(n), torch.zeros(n), torch.zeros(n, dtype=torch.bool)
     x = _images(n, 1)
-    yield Case("identity factors: the images come back unchanged", (x, ones, ones, ones, zeros, no))
+    yield Case("identity factors: the images come back unchanged", (x, ones, ones, ones, zeros, no),
+               hint="Factors of 1 (and a hue shift of 0, no grayscale) must leave every pixel as it was.")
     yield Case("brightness only (0.5, 1.5, 1.0, 1.9): blend with black, then clip to [0, 1]",
-               (x, torch.tensor([0.5, 1.5, 1.0, 1.9]), ones, ones, zeros, no))
+               (x, torch.tensor([0.5, 1.5, 1.0, 1.9]), ones, ones, zeros, no),
+               hint="Brightness scales every pixel by its image's factor, and the result is clipped to [0, 1].")
     yield Case("contrast only (0.2, 1.8, 0, 1): blend with each image's mean gray level",
-               (x, ones, torch.tensor([0.2, 1.8, 0.0, 1.0]), ones, zeros, no))
+               (x, ones, torch.tensor([0.2, 1.8, 0.0, 1.0]), ones, zeros, no),
+               hint="Contrast blends towards ONE number per image: the mean of that image's luma (grayscale).")
     yield Case("saturation only (0, 0.5, 1.5, 1.8): blend with the image's own grayscale",
-               (x, ones, ones, torch.tensor([0.0, 0.5, 1.5, 1.8]), zeros, no))
+               (x, ones, ones, torch.tensor([0.0, 0.5, 1.5, 1.8]), zeros, no),
+               hint="Saturation blends towards the image's own grayscale, pixel by pixel (luma weights).")
     yield Case("hue only (0.1, -0.2, 0.5, 0.0) turns of the colour wheel",
-               (x, ones, ones, ones, torch.tensor([0.1, -0.2, 0.5, 0.0]), no))
-    yield Case("grayscale only, images 0 and 2", (x, ones, ones, ones, zeros, torch.tensor([True, False, True, False])))
+               (x, ones, ones, ones, torch.tensor([0.1, -0.2, 0.5, 0.0]), no),
+               hint="A hue shift is in TURNS (1 = all the way round), added to H in HSV and wrapped around.")
+    yield Case("grayscale only, images 0 and 2", (x, ones, ones, ones, zeros, torch.tensor([True, False, True, False])),
+               hint="gray[i] turns image i (and only image i) into its grayscale, on all three channels.")
     yield _case("8 images, all four factors and random grayscale", 8, 2)
     yield _case("a batch of one", 1, 3, p_gray=0.0)
-    yield _case("float64 images and factors", 5, 4, dtype=torch.float64)
+    yield _case("float64 images and factors", 5, 4, dtype=torch.float64,
+                hint="Keep float64 throughout (no float32 round trip).")
     sat = torch.tensor([[[[1.0]], [[0.0]], [[0.0]]], [[[0.2]], [[0.9]], [[0.1]]]]).expand(2, 3, 4, 4)
     yield Case("saturated flat colours (pure red; a green)", (sat.contiguous(), *_factors(2, 5)))
+    flat = torch.stack([torch.zeros(3, 4, 4), torch.ones(3, 4, 4), torch.full((3, 4, 4), 0.5)])
+    yield Case("all-black, all-white and all-grey images (hue is undefined there)", (flat, *_factors(3, 6)),
+               hint="Where max - min = 0 the hue (and, for black, the saturation) divides by zero: "
+                    "clamp the divisor, so grey pixels keep hue 0.")
+    wide = randn(3, 3, 5, 9, seed=7).sigmoid()
+    yield Case("non-square 5x9 images", (wide, *_factors(3, 8)),
+               hint="Height and width differ: reduce over both spatial dimensions by name, not by assuming H = W.")
+    yield _case("600 images of 2x2 (more than a 512-image chunk)", 600, 9, size=2,
+                hint="Image i uses factor i and its own mean, for every i.")
 
 
 @st.composite
@@ -76,53 +93,88 @@ register(Exercise(
     reference=color_distortion,
     tests=[custom("a batch of 6 vs each image alone", _per_image),
            against_reference(color_distortion, _color_cases, atol=2e-5),
-           property_test(color_distortion, _random_colour(), atol=2e-5)],
-    hint="In this order, clamping to [0, 1] after each blend: x * b; lerp towards the image's mean "
-         "luma (one number per image) by c; lerp towards grayscale(x) by s; rgb_to_hsv, add the hue "
-         "shift, hsv_to_rgb; finally torch.where(gray[:, None, None, None], grayscale(x), x).",
+           property_test(color_distortion, _random_colour(), atol=2e-5),
+           default_device_test(color_distortion, _color_cases, atol=2e-5)],
+    hint="Run the failing case one operation at a time (brightness, contrast, saturation, hue, "
+         "grayscale) and compare each step with the formulas above.",
 ))
 
 
-# ----------------------------------------------------------------------------- 04.policy
-_NAMES = ["none", "all", "crop", "color", "crop+color", "flip", "gray", "color+crop",
-          "crop+flip+color+gray", "gray+color", "crop+flip"]
+# ----------------------------------------------------------------------------- 04.nearest_class_mean
+def _blobs(n: int, d: int, labels, seed: int, dtype=torch.float32, spread: float = 0.7):
+    """n points around one random centre per label: (x (n, d), y (n,) int64), seeded."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.as_tensor(labels)
+    centres = 2 * torch.randn(len(labels), d, generator=g, dtype=torch.float64)
+    pick = torch.randint(len(labels), (n,), generator=g)
+    x = centres[pick] + spread * torch.randn(n, d, generator=g, dtype=torch.float64)
+    return x.to(dtype), labels[pick]
 
 
-def _policy_cases():
-    for name in _NAMES:
-        yield Case(f"setting {name!r}", (name,))
+def _ncm_case(name, n, m, d, labels, seed, dtype=torch.float32, hint=""):
+    x, y = _blobs(n, d, labels, seed, dtype)
+    xt, _ = _blobs(m, d, labels, seed, dtype, spread=1.2)  # same centres, wider: some points sit between
+    return Case(name, (x, y, xt), hint=hint)
 
 
-def _rejects_unknown(fn) -> str | None:
-    for bad in ["rotate", "crop+blur", "crop+", "Color", "colour"]:
-        try:
-            out = fn(bad)
-        except ValueError:
-            continue
-        except Exception as exc:  # noqa: BLE001 - report what came instead
-            return f"setting {bad!r} raised {type(exc).__name__}; raise ValueError for an unknown name"
-        return (f"setting {bad!r} returned {out!r}: an unknown name must raise ValueError, or a typo "
-                "silently trains with the wrong augmentation")
-    return None
+def _ncm_cases():
+    t = torch.tensor
+    yield Case("two classes in 2-D: a wide class 0 (mean (5, 0)) and a tight class 1 (mean (2.5, 0.5))",
+               (t([[0.0, 0.0], [10.0, 0.0], [2.5, 0.5]]), t([0, 0, 1]), t([[0.5, 0.1], [9.0, 0.0], [3.0, 2.0]])),
+               hint="Test point (0.5, 0.1) is next to a training row of class 0, but class 1's MEAN is nearer: "
+                    "compare with the class means, not with single training rows.")
+    yield Case("all-zero test rows among ordinary training rows",
+               (t([[3.0, 4.0], [6.0, 8.0], [0.0, 1.0], [1.0, 0.0]]), t([0, 0, 1, 1]), t([[0.0, 0.0], [4.0, 5.0]])),
+               hint="An all-zero row is the origin, a point like any other: its nearest mean is (0.5, 0.5). "
+                    "Measure Euclidean distances; a direction (cosine) is undefined for a zero row.")
+    yield _ncm_case("15 classes (labels 0 to 14), D=4, 60 training and 20 test rows", 60, 20, 4, range(15), 1,
+                    hint="Labels go up to 14: take the classes from y_train, never a fixed number of them.")
+    yield Case("labels that skip values: only 3 and 12 occur, test points near the origin",
+               (t([[4.0, 4.0], [5.0, 3.0], [-4.0, 4.0], [-3.0, 5.0]]), t([3, 3, 12, 12]),
+                t([[0.0, 0.5], [1.0, 1.0], [-1.0, 2.0]])),
+               hint="A label that never occurs in y_train is no class (it has no mean): only 3 and 12 can be "
+                    "predicted, and the answer is a label, not a position in a list of classes.")
+    yield Case("exact ties: (1, 0) and (1, 3) are as far from label 7's mean (0, 0) as from label 2's (2, 0)",
+               (t([[-1.0, 0.0], [1.0, 0.0], [2.0, 0.0]]), t([7, 7, 2]), t([[1.0, 0.0], [1.0, 3.0], [0.5, 0.0]])),
+               hint="On a tie the smallest label wins (2 here), whatever order the labels appear in y_train.")
+    zeros = torch.zeros(4, 3)
+    yield Case("degenerate: every row all zeros (every mean ties with every other)",
+               (zeros, t([5, 9, 5, 9]), torch.zeros(2, 3)),
+               hint="All means coincide, so every test row is a tie: the smallest label.")
+    yield Case("float64: the test point (0.5 + 1e-10) is nearer the mean 1 than the mean 0 by 2e-10",
+               (t([[0.0], [1.0]], dtype=torch.float64), t([0, 1]),
+                t([[0.5 + 1e-10], [0.5 - 1e-10], [0.5]], dtype=torch.float64)),
+               hint="In float32, 0.5 + 1e-10 rounds to 0.5 (a tie): keep float64 inputs in float64.")
+    yield _ncm_case("float64 features, 8 classes, D=5", 50, 30, 5, range(8), 2, dtype=torch.float64,
+                    hint="float64 features in, float64 arithmetic throughout; the labels keep y_train's dtype.")
+    x, y = _blobs(40, 3, [1, 4, 6, 11], 3)
+    yield Case("int32 labels", (x, y.to(torch.int32), _blobs(12, 3, [1, 4, 6, 11], 4)[0]),
+               hint="Return the labels with y_train's dtype (int32 here).")
+    yield _ncm_case("650 classes (labels 0 to 649), 1300 training and 700 test rows", 1300, 700, 3, range(650), 5,
+                    hint="More than 512 classes and test rows: if you work in chunks, check the offsets of the "
+                         "later chunks.")
+    yield Case("one class (label 5): every test row gets it", (*_blobs(6, 2, [5], 6), _blobs(3, 2, [5], 7)[0]),
+               hint="With a single class every test row gets its label, 5, not 0 (a position among the classes).")
+    yield Case("one training row, one test row, D=1", (t([[2.0]]), t([3]), t([[-1.0]])),
+               hint="Shapes at their smallest: the (1, 1) inputs must still give a (1,) result, label 3.")
 
 
-def _fresh_dict(fn) -> str | None:
-    a = fn("crop")
-    a["color"] = "changed"
-    b = fn("crop")
-    if b.get("color") == "changed":
-        return "two calls returned the same dict object: return a new dict every time"
-    return None
+@st.composite
+def _random_ncm(draw):
+    n, m, d = draw(st.integers(1, 40)), draw(st.integers(1, 10)), draw(st.integers(1, 6))
+    labels = sorted(draw(st.sets(st.integers(0, 19), min_size=1, max_size=8)))
+    seed, dtype = draw(st.integers(0, 9999)), draw(st.sampled_from([torch.float32, torch.float64]))
+    return _ncm_case(f"N={n}, M={m}, D={d}, labels from {labels}, {str(dtype)[6:]}, seed={seed}",
+                     n, m, d, labels, seed, dtype)
 
 
 register(Exercise(
-    id="04.policy",
-    title="policy(setting): the batch_augment switches of a named augmentation policy",
-    reference=policy,
-    tests=[against_reference(policy, _policy_cases),
-           custom("unknown names: 'rotate', 'crop+blur', 'crop+', 'Color', 'colour'", _rejects_unknown),
-           custom("two calls of policy('crop')", _fresh_dict)],
-    hint="Start from {'crop': False, 'color': False, 'flip': False, 'gray': False}; 'all' sets "
-         "every one, 'none' none; otherwise split on '+': each name is the key of its switch; "
-         "raise ValueError for anything else.",
+    id="04.nearest_class_mean",
+    title="nearest_class_mean(train_feats, y_train, test_feats): the label of the nearest class mean",
+    reference=nearest_class_mean,
+    tests=[against_reference(nearest_class_mean, _ncm_cases),
+           property_test(nearest_class_mean, _random_ncm()),
+           default_device_test(nearest_class_mean, _ncm_cases)],
+    hint="Find the classes that occur in y_train, average each one's training rows, and compare "
+         "every test row with every mean; read the failing case's rule (ties, dtypes, labels).",
 ))

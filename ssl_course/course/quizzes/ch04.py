@@ -7,9 +7,10 @@ QUIZZES = [
         "On `shapes`, SimCLR with random crops only gives a worse shape probe than an untrained "
         "encoder. Why?",
         {
-            "a": ("Colour alone identifies each image's views, so the encoder learns colour and is made "
-                  "invariant to the silhouette's position and size.",
-                  "Right: the shortcut solves the contrastive task, and nothing asks for the shape."),
+            "a": ("Colour alone identifies each image's views, so the encoder can meet the loss with colour, and "
+                  "nothing in the loss asks for the shape.",
+                  "Right: with crops only, three colour numbers find every partner view among 256, and the same "
+                  "feature predicts the shape at chance."),
             "b": ("The crops are too small to show the shape.",
                   "No: the crops keep 50-100% of the area, and crop+colour, with the same crops, learns the shape."),
             "c": ("The learning rate is too high for cropped inputs.",
@@ -46,16 +47,21 @@ QUIZZES = [
     ),
     Quiz(
         "04.q4",
-        "In the ablation, 'all' (crop, flip, colour, grayscale) scored below 'crop+color'. "
-        "Which conclusion is justified?",
+        "For the MLP, colour alone beat crop+colour by about 12 points. The chapter's first explanation: an "
+        "MLP has no translation equivariance, so shifted crops are hard for it. A small CNN (convolutions and "
+        "a global average pool) is then trained the same way, for half the epochs. What does its result tell you?",
         {
-            "a": ("For this MLP and budget, extra operations beyond removing the shortcut did not help, so "
-                  "'more diversity' must be tested, not assumed.",
-                  "Right: three seeds agree on the ordering here; that supports a claim about this setup only."),
-            "b": ("Flip and grayscale are harmful in general.",
-                  "No: one encoder, one data set, one budget; the result is about this setting."),
-            "c": ("The difference is noise, so all policies are equivalent.",
-                  "No: the gaps repeated over three seeds, and crop alone is 20 points behind crop+colour."),
+            "a": ("Colour alone still beats crop+colour for the CNN (by more than the spread over seeds), so "
+                  "the missing equivariance does not explain the ordering.",
+                  "Right: the prediction of the explanation (crop+colour catches up once shifts are free) failed; "
+                  "the gap shrank, but because the CNN's colour-only score is lower, not its crop+colour higher."),
+            "b": ("The gap shrank from about 12 points to a few, which confirms the explanation.",
+                  "No: the CNN's crop+colour score is no higher than the MLP's; the gap shrank because its "
+                  "colour-only score is lower, which is not the effect the explanation predicted."),
+            "c": ("Crops are useless for contrastive learning.",
+                  "No: here crop+colour beats crop alone by about 20 points, and SimCLR's ablation, which always "
+                  "crops, finds crop + colour the strongest pair on ImageNet; one data set of 16x16 images "
+                  "says nothing general."),
         },
         correct="a",
     ),
