@@ -49,7 +49,8 @@ CHAPTERS = [
             exercises=('02.crop_overlap', '02.resized_crop'),
             code=('augment/pil.py', 'augment/batch.py', 'augment/crop.py')),
     Chapter("03", "positive_negative_pairs", "Positive and negative pairs", PARTS[1],
-            "false-negative rate matches its formula; SupCon ≥ SimCLR probe",
+            "false-negative rate matches its formula; SupCon beats SimCLR by ≥ 5.8 points with one label "
+            "per class (3 seeds)",
             "closed form 1 − (1 − 1/C)^(N−1); Khosla et al. 2020 (SupCon > SimCLR)",
             exercises=('03.positive_mask', '03.supcon'),
             code=('contrastive/pairs.py', 'contrastive/supcon.py')),
