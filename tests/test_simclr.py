@@ -33,6 +33,26 @@ def test_conv_and_mlp_encoder_and_head_shapes():
     assert head(torch.randn(6, 16)).shape == (6, 4) and head.out_dim == 4
 
 
+def test_projection_head_out_bn_is_the_official_codes_final_batchnorm():
+    torch.manual_seed(0)
+    plain, with_bn = ProjectionHead(16, 32, 8), ProjectionHead(16, 32, 8, out_bn=True)
+    # The default is unchanged: the paper's W2 ReLU(BN(W1 h)), the last Linear with a bias.
+    assert [type(m).__name__ for m in plain.net] == ["Linear", "BatchNorm1d", "ReLU", "Linear"]
+    assert plain.net[-1].bias is not None and not plain.out_bn
+    # out_bn=True: no bias before the BatchNorm, a learned scale, a shift fixed at 0.
+    assert type(with_bn.net[-1]).__name__ == "BatchNorm1d" and with_bn.net[-2].bias is None
+    assert with_bn.net[-1].weight.requires_grad and not with_bn.net[-1].bias.requires_grad
+    with torch.no_grad():
+        with_bn.net[-1].weight.fill_(2.0)
+    z = with_bn.train()(torch.randn(64, 16) * 5 + 3)  # batch statistics: each dimension 0 mean, std 2
+    torch.testing.assert_close(z.mean(0), torch.zeros(8), atol=1e-5, rtol=0)
+    torch.testing.assert_close(z.var(0, unbiased=False), torch.full((8,), 4.0), atol=1e-3, rtol=1e-3)
+    z.sum().backward()
+    assert with_bn.net[-1].bias.grad is None  # frozen: no optimiser ever moves it
+    with pytest.raises(TypeError):
+        ProjectionHead(16, 32, 8, out_bn=1)
+
+
 def test_max_pooled_conv1d_is_invariant_to_circular_shifts_by_its_stride():
     enc = Conv1dEncoder(40, channels=(8, 8), kernel_size=3, pool="max").eval()
     x = torch.randn(2, 40)

@@ -21,20 +21,27 @@ QUIZZES = [
     ),
     Quiz(
         "05.q2",
-        "After SimCLR pre-training, which vector do you hand to the linear probe?",
+        "SimCLR (Chen et al. 2020) found a linear probe on h, the encoder's output, more than 10 points "
+        "better than one on z = g(h), the projection head's output, on ImageNet; in this chapter's small "
+        "experiments h leads by a few points at most. What explains the paper's gap, by the paper's own "
+        "analysis?",
         {
-            "a": ("The projection head's output z, the one the loss was computed on.",
-                  "No: z is made invariant to the augmentations and loses information; the probe on z "
-                  "was worse above, and more than 10 points worse in SimCLR's ImageNet experiments."),
-            "b": ("The encoder's output h, before the projection head.",
-                  "Right: the head absorbs the invariance the loss demands; h keeps more of the input, "
-                  "and the head is thrown away after pre-training."),
-            "c": ("The concatenation of both views' embeddings.",
-                  "No: at evaluation there are no views; the un-augmented input is encoded once."),
-            "d": ("The logits of the NT-Xent softmax.",
-                  "No: they are similarities to other images of a batch, not features of one image."),
+            "a": ("z has far fewer dimensions than h (128 against 2048).",
+                  "No: the paper finds the probe on z about the same for any output dimension of the head "
+                  "(Figure 8), and its Table 3 compares h and g(h) of the same dimension, 2048."),
+            "b": ("z is normalised to unit length, and a linear probe cannot use the length.",
+                  "No: the probe is fitted on z itself; the normalisation happens only inside the loss."),
+            "c": ("The loss asks z to be invariant to the augmentations, so the head can discard "
+                  "information that h keeps and a downstream task may need.",
+                  "Right: the paper's Table 3 reads the applied transformation (a rotation, added noise, a "
+                  "Sobel filter) back from h far better than from g(h). That is why the head is discarded "
+                  "and h is kept. How much the head discards depends on the data and the augmentations; "
+                  "in this chapter's short runs on digits h leads by a few points at most."),
+            "d": ("The head is trained only at the start and then frozen.",
+                  "No: the head is trained with the encoder throughout; the gap is about what it is "
+                  "trained to throw away."),
         },
-        correct="b",
+        correct="c",
     ),
     Quiz(
         "05.q3",
@@ -66,6 +73,42 @@ QUIZZES = [
                   "are matched."),
             "c": ("Because the anchor is a negative.",
                   "No: it is neither: comparing a view with itself says nothing about the data."),
+        },
+        correct="b",
+    ),
+    Quiz(
+        "05.q5",
+        "What makes SimCLR self-supervised rather than supervised or (classically) unsupervised?",
+        {
+            "a": ("It trains on a small labelled subset and keeps the classifier.",
+                  "No: that is supervised learning. NT-Xent never sees a label; in Part 2 the 50 labels "
+                  "reach SimCLR only through the probe, after training."),
+            "b": ("It has no targets at all: like PCA, it only asks the features to keep the data's variance.",
+                  "No: NT-Xent has a right answer for every view (its partner) and is a cross-entropy over "
+                  "the 2N - 1 candidates. PCA, the unsupervised baseline of Part 2, keeps variance with no "
+                  "notion of what matters, and its features probe no better than raw pixels."),
+            "c": ("Its targets are made from the data itself (which image a view came from), the loss is a "
+                  "supervised-style loss on them, and what is kept is the encoder, for downstream tasks.",
+                  "Right: no human label, as in unsupervised learning; a prediction loss on targets, as in "
+                  "supervised learning; and the pretext task itself is thrown away with the head."),
+            "d": ("It learns faster than supervised training from the same labels.",
+                  "No: that is no definition, and in Part 2 a CNN trained supervised on the 50 labels ends "
+                  "level with SimCLR, within the spread over the draws."),
+        },
+        correct="c",
+    ),
+    Quiz(
+        "05.q6",
+        "A per-pair sigmoid on cosine similarities / tau (no softmax, no bias) trains features below raw "
+        "pixels on digits. Which change, measured in this chapter, brings it close to NT-Xent?",
+        {
+            "a": ("Counting each embedding paired with itself as a positive.",
+                  "No: the interview answer has those self-pairs (and raw dot products) and probes below raw pixels."),
+            "b": ("A learned scale and a bias started at -10, as in SigLIP.",
+                  "Right: with b = -10 an easy negative costs almost nothing, so the positive and the few "
+                  "hard negatives carry the gradient instead of 2N - 2 negatives pushing evenly."),
+            "c": ("Using raw dot products instead of cosines, so the logits are not bounded by 1/tau.",
+                  "No: that is mistake (1), which costs points on its own even inside NT-Xent's softmax."),
         },
         correct="b",
     ),
