@@ -335,7 +335,8 @@ if not quick_mode():  # 2 quick epochs are too few for these claims
 # %% [markdown]
 # ## Testing the explanation: a convolutional encoder
 #
-# Colour alone beating crop+colour by about 12 points needs an explanation. The obvious
+# Colour alone beating crop+colour, beyond the spread over seeds (the table above), needs an
+# explanation. The obvious
 # one: an MLP has no built-in tolerance to shifts (no weights shared across positions), so
 # matching the shifted and rescaled silhouettes of two crops is a harder task for it than 20
 # epochs can solve, while colour-only views are pixel-aligned. That explanation makes a
@@ -403,10 +404,10 @@ if not quick_mode():
 #   keep the colour shortcut (the colour feature finds nearly every partner), so the loss is met by
 #   colour: crop-only training ends at a far lower loss than crop+colour, with a worse
 #   representation. Adding colour distortion to the same crops removes the shortcut and
-#   gains about 20 points (the bar, far beyond the spread over seeds): SimCLR's finding that
-#   composing crop and colour matters, reproduced on our data.
+#   gains more than the bar's 10 points (printed above, beyond the spread over seeds):
+#   SimCLR's finding that composing crop and colour matters, reproduced on our data.
 # - **Colour alone is the best setting, above crop+colour in every seed**, for the MLP by
-#   about 12 points. The obvious explanation, the MLP's missing translation equivariance,
+#   a margin beyond the spread over seeds (printed above). The obvious explanation, the MLP's missing translation equivariance,
 #   **does not survive the CNN test.** With shared convolutions and a global average pool,
 #   the CNN also scores higher with colour alone than with crop+colour: the paired gap is
 #   positive on average by more than its spread over seeds (the per-seed gaps are printed),
@@ -487,9 +488,9 @@ quiz("04.q4")
 # - A shortcut (here the exact colour: with crops only, a nearest class mean on three colour
 #   numbers finds (nearly) every partner among 256, and predicts the shape at chance) lets the loss be
 #   met without learning the object; colour distortion removes most of it, and crop+colour
-#   beats crop alone by about 20 points on `shapes`, over three seeds.
+#   beats crop alone by more than the bar's 10 points on `shapes`, over three seeds.
 # - "More diversity is better" is a claim to measure: crop alone scored below an untrained
-#   encoder, and colour alone beat crop+colour, for an MLP (by about 12 points) and for a
+#   encoder, and colour alone beat crop+colour, for an MLP (beyond the spread over seeds) and for a
 #   small CNN (by a few), so the MLP's missing translation equivariance does not explain it.
 # - Good views share the task-relevant information and as little else as possible (InfoMin);
 #   what that means depends on the data, the encoder and the downstream task.
