@@ -252,9 +252,8 @@ def _float_difference(expected: torch.Tensor, got: torch.Tensor, rtol: float, at
         return f"expected {expected.item():.8g}, got {got.item():.8g}"
     err = (got - expected).abs().masked_fill(close, 0).flatten()
     i = int(err.argmax())
-    where = f" at {_where(got, i)}" if got.dim() else ""
     return (f"values differ in {int((~close).sum())} of {close.numel()} entries; the largest difference is"
-            f"{where}: expected {expected.flatten()[i].item():.8g}, got {got.flatten()[i].item():.8g}")
+            f" at {_where(got, i)}: expected {expected.flatten()[i].item():.8g}, got {got.flatten()[i].item():.8g}")
 
 
 def _exact_difference(expected: torch.Tensor, got: torch.Tensor) -> str | None:
@@ -264,8 +263,7 @@ def _exact_difference(expected: torch.Tensor, got: torch.Tensor) -> str | None:
     i = int(differ.nonzero()[0])
     if got.numel() == 1:
         return f"expected {expected.item()}, got {got.item()}"
-    where = f" first at {_where(got, i)}" if got.dim() else ""
-    return (f"values differ in {int(differ.sum())} of {differ.numel()} entries;{where}: expected "
+    return (f"values differ in {int(differ.sum())} of {differ.numel()} entries; first at {_where(got, i)}: expected "
             f"{expected.flatten()[i].item()}, got {got.flatten()[i].item()}")
 
 
@@ -444,25 +442,20 @@ def default_device_test(reference: Callable, cases: Iterable[Case] | Callable[[]
 
     def test(fn):
         for case in (cases() if callable(cases) else cases):
-            ref_args, ref_kwargs = _copy_args(case.args, case.kwargs)
-            expected = reference(*ref_args, **ref_kwargs)
             try:
-                with torch.device("meta"):
-                    got = call(fn, case)
+                with torch.device("meta"):  # the reference makes its tensors with device=: unaffected
+                    failure = _compare_case(fn, reference, case, rtol, atol, grad=False)
             except _FailedCall as exc:
-                if "meta" not in exc.failure.reason:
-                    raise
-                got = exc.failure.reason
-            reason = (compare(expected, got, rtol, atol) if not isinstance(got, str) else got)
-            if reason and "meta" in reason:
+                failure = exc.failure
+            if failure and "meta" in failure.reason:
                 return Failure(f"{case.name}, with the default device set to 'meta'",
                                "a tensor was created on the default device instead of the inputs' device: "
-                               f"{reason}",
+                               f"{failure.reason}",
                                hint="On a GPU this fails: create every new tensor with device=input.device "
                                     "(torch.arange(n, device=x.device)), or derive it from an input "
                                     "(torch.ones_like(x), x.new_zeros(...)).")
-            if reason:
-                return Failure(case.name, reason, describe(expected), describe(got), hint=case.hint)
+            if failure:
+                return failure
         return None
 
     return test
@@ -488,14 +481,14 @@ def generator_test(reference: Callable, make_case: Callable[[torch.Generator | N
             return Failure(f"{cases[0].name}, called twice with the same generator",
                            "the second call repeated the first: each call must draw NEW random numbers "
                            "from the generator it is given (was it copied, or re-seeded?)")
-        labelled = [("first call", r1, y1), ("second call with the same generator", r2, y2),
-                    ("generator=None after torch.manual_seed(4321)", r0, y0)]
-        for label, r, y in labelled:
+        in_order = "Draw every random number from `generator`, in the documented order."
+        labelled = [("first call", r1, y1, in_order), ("second call with the same generator", r2, y2, in_order),
+                    ("generator=None after torch.manual_seed(4321)", r0, y0,
+                     "With generator=None, draw from torch's global generator (pass generator=None on "
+                     "to torch.rand and friends).")]
+        for label, r, y, hint in labelled:
             reason = compare(r, y, rtol, atol)
             if reason:
-                hint = ("With generator=None, draw from torch's global generator (pass generator=None on "
-                        "to torch.rand and friends)." if "None" in label
-                        else "Draw every random number from `generator`, in the documented order.")
                 return Failure(f"{cases[0].name}, {label}", reason, describe(r), describe(y), hint=hint)
         return None
 

@@ -15,13 +15,15 @@ from .._validate import (
 )
 
 
-def _check_train_test(train_feats, y_train, test_feats) -> None:
+def _check_train_test(train_feats, y_train, test_feats, non_negative: bool = False) -> None:
     check_matrix("train_feats", train_feats)
     check_matrix("test_feats", test_feats)
     if train_feats.shape[1] != test_feats.shape[1]:
         raise ValueError(f"train_feats and test_feats must have the same width, got "
                          f"{train_feats.shape[1]} and {test_feats.shape[1]}")
     check_labels("y_train", y_train, train_feats.shape[0], "train_feats")
+    if non_negative and bool((y_train < 0).any()):
+        raise ValueError("y_train must hold non-negative class labels")
 
 
 def _check_pair(train_feats, y_train, test_feats, y_test) -> None:
@@ -92,9 +94,7 @@ def knn_predict(train_feats: torch.Tensor, y_train: torch.Tensor, test_feats: to
     point the lower training index is the nearer neighbour, and among classes with equally
     many votes the smallest label wins.
     """
-    _check_train_test(train_feats, y_train, test_feats)
-    if bool((y_train < 0).any()):
-        raise ValueError("y_train must hold non-negative class labels")
+    _check_train_test(train_feats, y_train, test_feats, non_negative=True)
     check_int("k", k, 1)
     if k > train_feats.shape[0]:
         raise ValueError(f"k must be at most the number of training points ({train_feats.shape[0]}), got {k}")
@@ -146,9 +146,7 @@ def nearest_class_mean(train_feats: torch.Tensor, y_train: torch.Tensor, test_fe
     the features' promoted dtype (float64 stays float64). Returns (M,) labels, y_train's
     dtype, on train_feats' device.
     """
-    _check_train_test(train_feats, y_train, test_feats)
-    if bool((y_train < 0).any()):
-        raise ValueError("y_train must hold non-negative class labels")
+    _check_train_test(train_feats, y_train, test_feats, non_negative=True)
     dtype = torch.promote_types(train_feats.dtype, test_feats.dtype)
     train, test = train_feats.to(dtype), test_feats.to(train_feats.device, dtype)
     classes, index = torch.unique(y_train.to(train.device), sorted=True, return_inverse=True)  # (C,), (N,)
