@@ -229,3 +229,28 @@ def test_each_failing_case_shows_its_own_hint():
     result = run_check("00.hello", lambda x, eps=1e-12: x / (x.norm(dim=1, keepdim=True) + eps))
     assert result.failure.case.startswith("eps=0.5")
     assert "max(length, eps)" in str(result) and result.hint not in str(result)
+
+
+def test_torch_not_implemented_on_the_meta_device_is_a_failure_not_unattempted():
+    # torch raises NotImplementedError for a copy out of a meta tensor: that is the learner's
+    # device bug, not an exercise left unsolved.
+    ref = EXERCISES["00.hello"].reference
+
+    def copies_a_default_device_tensor(x, eps=1e-12):
+        scale = torch.ones(1).cpu()
+        return ref(x, eps) * scale
+
+    result = run_check("00.hello", copies_a_default_device_tensor)
+    assert result.status == FAILED, str(result)
+    assert "meta" in str(result) and "device=" in str(result)
+
+
+def test_a_silent_difference_under_the_meta_device_is_named_as_a_device_bug():
+    ref = EXERCISES["00.hello"].reference
+
+    def indexes_with_a_default_device_index(x, eps=1e-12):
+        return ref(x, eps)[torch.arange(x.shape[0])]
+
+    result = run_check("00.hello", indexes_with_a_default_device_index)
+    assert result.status == FAILED, str(result)
+    assert "default device" in str(result), str(result)

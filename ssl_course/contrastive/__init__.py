@@ -5,5 +5,6 @@
 - `supcon.py`    the supervised contrastive loss (chapter 03)
 - `nt_xent.py`   SimCLR's loss over 2N views (chapter 05)
 - `simclr.py`    the SimCLR training loop, one process (chapter 05)
-- `triplet.py`   batch-hard triplet loss (chapter 11)
+- `negatives.py` negatives from the data: word2vec's noise distribution, SGNS, MoCo's queue (chapter 06)
+- `triplet.py`   pairwise distances and the batch-hard triplet loss (chapter 11)
 """

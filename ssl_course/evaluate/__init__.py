@@ -1,1 +1,6 @@
-"""How good is a representation? Frozen features, a linear probe, a cosine kNN classifier."""
+"""How good is a representation?
+
+- `probes.py`     frozen features, a linear probe, a cosine kNN classifier, nearest class mean
+- `retrieval.py`  Recall@k for embeddings (chapter 11)
+- `rank.py`       the effective rank of an embedding matrix: how far it has collapsed (chapter 12)
+"""
