@@ -65,7 +65,8 @@ CHAPTERS = [
             exercises=('05.nt_xent', '05.knn_predict'),
             code=('contrastive/nt_xent.py', 'contrastive/simclr.py', 'models/heads.py', 'evaluate/probes.py')),
     Chapter("06", "negative_sampling", "Negative sampling", PARTS[1],
-            "SGNS on a planted-partition graph recovers communities, NMI ≥ 0.9",
+            "SGNS on a planted-partition graph recovers communities, NMI ≥ 0.9; word neighbours on corpus; "
+            "probe vs MoCo queue size",
             "Perozzi et al. 2014 (DeepWalk); Mikolov et al. 2013",
             exercises=('06.noise_distribution', '06.sgns', '06.queue'),
             code=('contrastive/negatives.py', 'data/graphs.py', 'data/corpus.py')),
