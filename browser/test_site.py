@@ -205,7 +205,8 @@ def test_landing_page(server, browser):
     assert figure and figure[0] and figure[1] > 0, "the chapter map did not load"
     table = browser.find_element(By.CSS_SELECTOR, "main table").text
     assert "✓" in table and "not yet written" in table and "MAML" in table
-    assert "✗" not in table, "a bar missed in the last run"
+    # A bar may land short only as a declared shortfall ("✗ NOT MET: why"), never silently missed.
+    assert table.count("✗") == table.count("✗ NOT MET"), "a bar missed in the last run without a declared shortfall"
     fits = browser.execute_script(
         "const t = document.querySelector('#results-of-the-last-run table'); "
         "return t.scrollWidth <= t.parentElement.clientWidth + 1")
