@@ -285,16 +285,10 @@ def call(fn: Callable, case: Case, keep_generators: bool = False) -> Any:
     args, kwargs = _copy_args(case.args, case.kwargs, keep_generators)
     try:
         return guarded(fn, case.name)(*args, **kwargs)
-    except NotImplementedError as exc:
-        if _is_stub(exc):
-            raise NotAttempted(str(exc)) from None
-        raise _FailedCall(Failure(case.name, f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}",
-                                  hint=case.hint)) from None
     except _FailedCall:
         raise
     except Exception as exc:  # the learner's bug becomes a one-line failure, never a traceback wall
-        raise _FailedCall(Failure(case.name, f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}",
-                                  hint=case.hint)) from None
+        raise _FailedCall(Failure(case.name, _raised(exc), hint=case.hint)) from None
 
 
 def guarded(fn: Callable, case_name: str) -> Callable:
@@ -317,6 +311,14 @@ class _FailedCall(Exception):
     def __init__(self, failure: Failure):
         super().__init__(failure.reason)
         self.failure = failure
+
+
+def _raised(exc: Exception) -> str:
+    """The one-line reason for an exception from the learner's code; the exercise's own
+    `raise NotImplementedError` instead means it is not attempted yet."""
+    if isinstance(exc, NotImplementedError) and _is_stub(exc):
+        raise NotAttempted(str(exc)) from None
+    return f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
 
 
 def _is_stub(exc: NotImplementedError) -> bool:
@@ -534,12 +536,8 @@ def custom(name: str, fn_test: Callable[[Callable], str | None]) -> Test:
             reason = fn_test(guarded(fn, name))
         except (NotAttempted, _FailedCall):
             raise
-        except NotImplementedError as exc:
-            if _is_stub(exc):
-                raise NotAttempted(str(exc)) from None
-            reason = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
         except Exception as exc:
-            reason = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
+            reason = _raised(exc)
         return Failure(name, reason) if reason else None
 
     return test
