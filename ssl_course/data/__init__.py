@@ -7,6 +7,8 @@ Each loader returns tensors ready for a model; `x, y, x_test, y_test = data.digi
 - `shapes`   coloured shapes with every generating factor known  (data/shapes.py)
 - `corpus`   English prose from Python's own help topics           (data/corpus.py)
 - graphs    planted-partition graphs and random walks (networkx)  (data/graphs.py)
+- rings     the ring of 8 Gaussians of GAN papers                   (data/rings.py)
+- speech    synthetic 8 kHz speech: formant phonemes, 8 speakers   (data/speech.py)
 
 and what is fitted on data before a model sees it: streaming statistics, standardisation and
 ZCA whitening (data/preprocess.py).

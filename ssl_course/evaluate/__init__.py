@@ -3,4 +3,5 @@
 - `probes.py`     frozen features, a linear probe, a cosine kNN classifier, nearest class mean
 - `retrieval.py`  Recall@k for embeddings (chapter 11)
 - `rank.py`       the effective rank of an embedding matrix: how far it has collapsed (chapter 12)
+- `image_quality.py`  psnr: per-image PSNR on a stated data range, then the mean (chapter 18)
 """
