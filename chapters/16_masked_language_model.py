@@ -15,6 +15,7 @@
 # it can do is guess the most frequent word.
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 
 from ssl_course import (
@@ -287,9 +288,19 @@ for i in range(40):
 
 # %%
 n_mask = int(at_mask.sum())
-for name, acc in [("unigram baseline", unigram), ("MLP, masked", acc_mlp), ("Transformer, nothing masked", acc_unmasked),
-                  ("Transformer, masked (headline)", acc_bert)]:
-    print(f"{name:32s} {acc:.3f} ± {(acc * (1 - acc) / n_mask) ** 0.5:.3f} (binomial s.e., {n_mask} positions)")
+summary = {"unigram baseline": unigram, "MLP, masked": acc_mlp, "Transformer, nothing masked": acc_unmasked,
+           "Transformer, masked (headline)": acc_bert}
+stderr = {name: (acc * (1 - acc) / n_mask) ** 0.5 for name, acc in summary.items()}
+for name, acc in summary.items():
+    print(f"{name:32s} {acc:.3f} ± {stderr[name]:.3f} (binomial s.e., {n_mask} positions)")
+
+fig, ax = plt.subplots(figsize=(7, 2.6))
+ax.barh(list(summary), list(summary.values()), xerr=list(stderr.values()), color=["grey", "C1", "C1", "C0"])
+ax.axvline(2 * unigram, color="k", ls="--", lw=1, label="the bar: 2 × unigram")
+ax.invert_yaxis()
+ax.set(xlabel="top-1 accuracy at the test text's [MASK] positions")
+ax.legend(fontsize=8)
+plt.show()
 
 # %% [markdown]
 # ## Reading the results honestly

@@ -19,6 +19,7 @@
 # %%
 import math
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -77,6 +78,27 @@ torch.set_num_threads(1)  # small convolutions and a GRU: one thread is faster t
 N_TRAIN, N_TEST, HOP = scaled(128, 48), 48, 80
 train, test = make_speech(N_TRAIN, seed=0), make_speech(N_TEST, seed=1)
 print("train waves", tuple(train.waves.shape), "frame labels", tuple(train.frame_labels.shape))
+
+# Two training utterances by different speakers: the log spectrogram (each column one 32 ms
+# window, hop 10 ms) with the phoneme boundaries as white lines and each phoneme's id above it.
+pair = [0, int((train.speakers != train.speakers[0]).nonzero()[0])]
+fig, axes = plt.subplots(1, 2, figsize=(10, 3), sharey=True)
+for ax, i in zip(axes, pair):
+    spec = log_spectrogram(train.waves[i:i + 1], hop=HOP)[0]             # (frames, 129)
+    t0, sr = 128 / 8000, 8000                                             # a window's centre, sample rate
+    ax.imshow(spec.T, origin="lower", aspect="auto", cmap="magma",
+              extent=(t0, t0 + HOP * len(spec) / sr, 0, sr / 2))
+    labels = train.frame_labels[i]
+    changes = (labels[1:] != labels[:-1]).nonzero().flatten() + 1
+    for c in changes.tolist():
+        ax.axvline(c * HOP / sr, color="white", lw=0.8)
+    for start, end in zip([0, *changes.tolist()], [*changes.tolist(), len(labels)]):
+        ax.text((start + end) / 2 * HOP / sr, sr / 2 * 1.02, str(int(labels[start])), ha="center", fontsize=7)
+    ax.set_title(f"utterance {i}, speaker {int(train.speakers[i])}", pad=14)
+    ax.set_xlabel("time (s)")
+axes[0].set_ylabel("frequency (Hz)")
+fig.tight_layout()
+plt.show()
 
 
 def frame_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:

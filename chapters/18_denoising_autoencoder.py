@@ -23,6 +23,7 @@
 # digits far better than a plain autoencoder's; on clean digits the two codes tie.
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 
 from ssl_course import bar, check, device, quick_mode, quiz, scaled, seed_everything, use_reference_if_unsolved
@@ -30,6 +31,7 @@ from ssl_course.data.digits import digits
 from ssl_course.data.split import few_labels
 from ssl_course.evaluate.probes import features, linear_probe
 from ssl_course.generative.autoencoder import ConvAutoencoder, denoise, train_autoencoder
+from ssl_course.plot import image_grid
 
 seed_everything(0)
 torch.set_num_threads(min(2, torch.get_num_threads()))
@@ -250,8 +252,9 @@ def evaluate(model) -> dict:
             "probe noisy": linear_probe(f_train, y, f_noisy, y_test)}
 
 
-runs = {name: [evaluate(train_autoencoder(x, noise=noise, epochs=EPOCHS, seed=s)) for s in SEEDS]
-        for name, noise in (("AE", None), ("DAE", ("gaussian", SIGMA)))}
+models = {name: [train_autoencoder(x, noise=noise, epochs=EPOCHS, seed=s) for s in SEEDS]
+          for name, noise in (("AE", None), ("DAE", ("gaussian", SIGMA)))}
+runs = {name: [evaluate(m) for m in ms] for name, ms in models.items()}
 results = {name: {k: torch.tensor([r[k] for r in rs], dtype=torch.float64) for k in rs[0]}
            for name, rs in runs.items()}
 print(f"noisy test digits (sigma {SIGMA}, clamped): PSNR {psnr_noisy:.2f} dB")
@@ -263,6 +266,16 @@ gain = results["DAE"]["psnr on noisy"] - psnr_noisy  # (3,) one gain per seed
 print("DAE gain per seed (dB):", [round(v, 2) for v in gain.tolist()],
       "| the AE's on the same input:", [round(v - psnr_noisy, 2) for v in results["AE"]["psnr on noisy"].tolist()])
 bar("18.psnr_gain", gain.min().item(), ">=", 5.0, unit=" dB")
+
+# The first 12 test digits: clean, with the test noise, and what each model (seed 0) makes of them.
+shown = noisy_test[:12]
+rows = {"clean": x_test[:12], f"noisy (σ {SIGMA})": shown,
+        "AE(noisy)": denoise(models["AE"][0], shown), "DAE(noisy)": denoise(models["DAE"][0], shown)}
+fig, axes = plt.subplots(len(rows), 1, figsize=(8, 1.1 * len(rows)))
+for ax, (name, images) in zip(axes, rows.items()):
+    image_grid(images.cpu(), nrow=12, ax=ax)
+    ax.text(-2, images.shape[-1] / 2, name, ha="right", va="center", fontsize=9)
+plt.show()
 
 # %% [markdown]
 # **Features: where the difference is beyond the spread.** A difference counts only if the
