@@ -262,7 +262,7 @@ gaps = 100 * (as_t(cpc_acc) - as_t(random_acc))
 print("CPC - random per seed (points):", [f"{g:.1f}" for g in gaps.tolist()])
 if not quick_mode():  # CPC's own task: over 10 times the 1/752 chance on every seed
     assert min(task_acc) > 10 / 752, task_acc
-bar("17.headline", float(gaps.min()), ">=", 20, unit="points (worst seed)")
+bar("17.headline", float(gaps.min()), ">=", 20, unit=" points (worst seed)")
 
 # %% [markdown]
 # ## Reading the results
