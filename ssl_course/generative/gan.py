@@ -40,13 +40,14 @@ def mlp(d_in: int, d_out: int, hidden: int = 128, depth: int = 2) -> nn.Sequenti
 
 def gan_step(gen: nn.Module, disc: nn.Module, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
              real: torch.Tensor, z: torch.Tensor, saturating: bool = False,
-             detach_fake: bool = True) -> tuple[float, float]:
+             detach_fake: bool = True, wrong_sign: bool = False) -> tuple[float, float]:
     """One alternating update: D on real (N, d) vs G(z) (M, d), then G on the same z (M, k).
 
     Both optimisers' gradients are zeroed once, at the top (a common loop layout).
     detach_fake=False is the common bug: D's loss then backpropagates into G too, and that
     gradient (which pushes G's samples to look *fake*) sits in G's .grad when G steps, added to
-    G's own. Returns (d_loss, g_loss) as floats."""
+    G's own. wrong_sign=True is the sign slip: G's loss negated, so G *minimises* D's error on
+    fakes. Returns (d_loss, g_loss) as floats."""
     opt_d.zero_grad()
     opt_g.zero_grad()
     fake = gen(z)
@@ -55,7 +56,7 @@ def gan_step(gen: nn.Module, disc: nn.Module, opt_g: torch.optim.Optimizer, opt_
     opt_d.step()
     g_loss = gan_g_loss(disc(fake).squeeze(-1), saturating=saturating)
     disc.requires_grad_(False)  # G's step leaves D's .grad alone (it is zeroed next step anyway)
-    g_loss.backward()
+    (-g_loss if wrong_sign else g_loss).backward()
     disc.requires_grad_(True)
     opt_g.step()
     return float(d_loss.detach()), float(g_loss.detach())
@@ -96,23 +97,9 @@ def train_ring_gan(seed: int, steps: int, sample_real, z_dim: int = 8, hidden: i
         return 1.0 if t < start else max(0.0, (steps - t) / max(1, steps - start))
 
     scheds = [torch.optim.lr_scheduler.LambdaLR(o, factor) for o in (opt_g, opt_d)]
-    step = _wrong_sign_step if wrong_sign else gan_step
     for _ in range(steps):
-        step(gen, disc, opt_g, opt_d, sample_real(batch, g), torch.randn(batch, z_dim, generator=g),
-             saturating=saturating, detach_fake=detach_fake)
+        gan_step(gen, disc, opt_g, opt_d, sample_real(batch, g), torch.randn(batch, z_dim, generator=g),
+                 saturating=saturating, detach_fake=detach_fake, wrong_sign=wrong_sign)
         for sched in scheds:
             sched.step()
     return gen
-
-
-def _wrong_sign_step(gen, disc, opt_g, opt_d, real, z, saturating=False, detach_fake=True):
-    """gan_step with G's loss negated (the seed-style sign slip), for the chapter's wrong-answer run."""
-    opt_d.zero_grad()
-    opt_g.zero_grad()
-    fake = gen(z)
-    gan_d_loss(disc(real).squeeze(-1), disc(fake.detach()).squeeze(-1)).backward()
-    opt_d.step()
-    disc.requires_grad_(False)
-    (-gan_g_loss(disc(fake).squeeze(-1), saturating=saturating)).backward()
-    disc.requires_grad_(True)
-    opt_g.step()
