@@ -316,12 +316,12 @@ class _FailedCall(Exception):
 def _raised(exc: Exception) -> str:
     """The one-line reason for an exception from the learner's code; the exercise's own
     `raise NotImplementedError` instead means it is not attempted yet."""
-    if isinstance(exc, NotImplementedError) and _is_stub(exc):
+    if isinstance(exc, NotImplementedError) and is_stub(exc):
         raise NotAttempted(str(exc)) from None
     return f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
 
 
-def _is_stub(exc: NotImplementedError) -> bool:
+def is_stub(exc: NotImplementedError) -> bool:
     """Is this the exercise's own `raise NotImplementedError`, not torch's NotImplementedError
     (an op with no kernel for the meta device, "Cannot copy out of meta tensor")? Torch's comes
     from its C++ core, so the learner's last frame is the call (`x.cpu()`), not a raise, or from
@@ -388,7 +388,7 @@ def _grads(fn, case: Case, weight_seed: int = 0):
     try:
         out = fn(*args, **kwargs)
     except NotImplementedError as exc:
-        if _is_stub(exc):
+        if is_stub(exc):
             raise NotAttempted(str(exc)) from None
         raise
     # A fixed random weighting makes every output element count in the gradient.
