@@ -9,6 +9,7 @@ Each loader returns tensors ready for a model; `x, y, x_test, y_test = data.digi
 - graphs    planted-partition graphs and random walks (networkx)  (data/graphs.py)
 - rings     the ring of 8 Gaussians of GAN papers                   (data/rings.py)
 - speech    synthetic 8 kHz speech: formant phonemes, 8 speakers   (data/speech.py)
+- sinusoids regression tasks y = A sin(x - phase) of MAML's paper  (data/sinusoids.py)
 
 and what is fitted on data before a model sees it: streaming statistics, standardisation and
 ZCA whitening (data/preprocess.py).

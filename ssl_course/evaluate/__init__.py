@@ -4,4 +4,5 @@
 - `retrieval.py`  Recall@k for embeddings (chapter 11)
 - `rank.py`       the effective rank of an embedding matrix: how far it has collapsed (chapter 12)
 - `image_quality.py`  psnr: per-image PSNR on a stated data range, then the mean (chapter 18)
+- `frechet.py`    frechet_distance (FID's formula on any features), gaussian_frechet, sqrtm_psd (chapter 20)
 """
