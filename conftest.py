@@ -64,16 +64,18 @@ def pytest_runtest_teardown(item, nextitem):
     nb = _notebook(item)
     if nb is not None:  # sample before the kernel of a finished notebook is shut down
         peak = kernel_peak_mb(getattr(item.parent, "kernel", None))
-        key = item.nodeid.split("::")[0]
-        if peak is not None:
-            _peak_mb[key] = max(peak, _peak_mb.get(key, 0.0))
+        if peak is not None:  # on the report: it reaches the main process from a pytest-xdist worker too
+            item.user_properties.append(("kernel_peak_mb", peak))
     yield
 
 
 def pytest_runtest_logreport(report):
-    if report.nodeid.split("::")[0].endswith(".ipynb"):
-        key = report.nodeid.split("::")[0]
+    key = report.nodeid.split("::")[0]
+    if key.endswith(".ipynb"):
         _times[key] = _times.get(key, 0.0) + report.duration
+        for name, value in report.user_properties:
+            if name == "kernel_peak_mb":
+                _peak_mb[key] = max(value, _peak_mb.get(key, 0.0))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -91,8 +93,12 @@ def pytest_terminal_summary(terminalreporter):
         tr.write_line(f"{secs:7.1f} s  {peak or float('nan'):7.0f} MB  {name}")
     peak = max(_peak_mb.values(), default=float("nan"))
     tr.write_line(f"{sum(_times.values()):7.1f} s  {peak:7.0f} MB  in all (time: sum; memory: max)")
+    # `./course test` runs pytest twice (untimed tests on two workers, then the solution notebooks):
+    # the second run adds its rows to the first's
+    if REPORT.exists():
+        rows += [r for r in json.loads(REPORT.read_text()) if r["notebook"] not in _times]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(rows, indent=1))
+    REPORT.write_text(json.dumps(sorted(rows, key=lambda r: r["notebook"]), indent=1))
 
 
 def _report_shortfalls(tr) -> None:
