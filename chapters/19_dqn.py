@@ -348,13 +348,13 @@ print(f"estimated CPU time of its 500,000 steps: {cleanrl_cpu:.0f} s; ours, wors
 # - **no replay**: a buffer that holds only the newest batch of transitions;
 # - **no exploration**: epsilon 0, the greedy action always (the seed's policy).
 #
-# They run for the first 15,000 steps only (the time budget) and are compared with the right
-# run's evaluations over the same 15,000 steps. One seed each: read them as gross failures or not, not
+# They run for the first 10,000 steps only (the time budget) and are compared with the right
+# run's evaluations over the same 10,000 steps. One seed each: read them as gross failures or not, not
 # as measured differences. The seed's undetached target is shown by the gradient above and rejected by
 # the 19.td_target check; it is not trained here.
 
 # %%
-SHORT = scaled(15_000, 2_000)
+SHORT = scaled(10_000, 2_000)
 WRONG = {  # name: (change, steps)
     "no target network": ({"target_network": False}, SHORT),
     "no replay (buffer = 1 batch)": ({"buffer_size": CONFIG.batch_size}, SHORT),
@@ -452,9 +452,9 @@ if not quick_mode():
 #   its effect would be small; it was not run there.
 # - **The wrong answers** (seed 0, one run each): without a target network the Q-values blow up and the
 #   greedy policy never gets off the ground; without exploration the greedy agent never sees what the
-#   other action does and stays where it started. Both fail grossly within 15,000 steps, where the right
+#   other action does and stays where it started. Both fail grossly within 10,000 steps, where the right
 #   recipe is already well on its way. A buffer of one batch (no replay) did *not* fail grossly in its
-#   first 15,000 steps on this seed: its best evaluation is close to the right run's, and its last one
+#   first 10,000 steps on this seed: its best evaluation is close to the right run's, and its last one
 #   lower. Whether it would solve, or how often, one short run cannot say.
 # - **CartPole is tiny**: four numbers of state, two actions, dense rewards. Atari needs frames,
 #   convolutions and tens of millions of steps, where replay and target networks were first shown to
