@@ -7,4 +7,6 @@
 - `simclr.py`    the SimCLR training loop, one process (chapter 05)
 - `negatives.py` negatives from the data: word2vec's noise distribution, SGNS, MoCo's queue (chapter 06)
 - `triplet.py`   pairwise distances and the batch-hard triplet loss (chapter 11)
+- `clip.py`      captions, a bag-of-words text encoder, the symmetric CLIP loss and zero-shot prediction
+                 (chapter 21)
 """
