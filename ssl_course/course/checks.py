@@ -420,11 +420,10 @@ def _compare_grads(fn, reference, case, rtol, atol) -> str | None:
     return None
 
 
-def property_test(reference: Callable, strategy, rtol: float = 1e-4, atol: float = 1e-5,
-                  grad: bool = False, max_examples: int = 25) -> Test:
-    """Hypothesis, derandomised: `strategy` draws Cases; each must match the reference.
+def hypothesis_test(check_one: Callable[[Callable, object], Failure | None], strategy, max_examples: int = 25) -> Test:
+    """Hypothesis, derandomised: `strategy` draws examples; check_one(fn, example) returns a Failure or None.
 
-    The failure reported is the smallest failing case Hypothesis finds.
+    The failure reported is the smallest failing example Hypothesis finds.
     """
     from hypothesis import HealthCheck, given, settings
 
@@ -434,11 +433,8 @@ def property_test(reference: Callable, strategy, rtol: float = 1e-4, atol: float
         @settings(derandomize=True, max_examples=max_examples, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck), print_blob=False)
         @given(strategy)
-        def run(case):
-            try:
-                failure = _compare_case(fn, reference, case, rtol, atol, grad)
-            except _FailedCall as exc:
-                failure = exc.failure
+        def run(example):
+            failure = check_one(fn, example)
             if failure:
                 failures.append(failure)  # the last one appended is the shrunk example
                 raise AssertionError(failure.reason)
@@ -455,6 +451,18 @@ def property_test(reference: Callable, strategy, rtol: float = 1e-4, atol: float
         return None
 
     return test
+
+
+def property_test(reference: Callable, strategy, rtol: float = 1e-4, atol: float = 1e-5,
+                  grad: bool = False, max_examples: int = 25) -> Test:
+    """Hypothesis, derandomised: `strategy` draws Cases; each must match the reference."""
+    def check_one(fn, case):
+        try:
+            return _compare_case(fn, reference, case, rtol, atol, grad)
+        except _FailedCall as exc:
+            return exc.failure
+
+    return hypothesis_test(check_one, strategy, max_examples)
 
 
 def default_device_test(reference: Callable, cases: Iterable[Case] | Callable[[], Iterable[Case]],

@@ -16,12 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import torch
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
 from ...meta.maml import adapt, maml_loss
-from ..checks import Exercise, Failure, NotAttempted, compare, describe, register
+from ..checks import Exercise, Failure, NotAttempted, compare, describe, hypothesis_test, is_stub, register
 
 _RTOL, _ATOL = 1e-4, 1e-6
 
@@ -46,7 +45,7 @@ def _call(fn: Callable, case: str, args: tuple, kwargs: dict, hint: str = ""):
     try:
         return fn(*args, **kwargs), None
     except NotImplementedError as exc:
-        if "meta" not in str(exc).lower():  # the exercise's own stub, not torch's missing meta kernel
+        if is_stub(exc):  # the exercise's own stub, not torch's missing meta kernel
             raise NotAttempted(str(exc)) from None
         return None, Failure(case, f"raised NotImplementedError: {_first_line(exc)}", hint=hint)
     except Exception as exc:  # the learner's bug becomes a one-line failure, never a traceback wall
@@ -248,29 +247,7 @@ def _on_meta_default_device(setups, run):
 
 def _property(run, strategy, max_examples: int = 12):
     """Hypothesis, derandomised: random setups, each run against the reference (values only)."""
-    def test(fn):
-        failures: list[Failure] = []
-
-        @settings(derandomize=True, max_examples=max_examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck), print_blob=False)
-        @given(strategy)
-        def go(setup):
-            failure = run(fn, setup)
-            if failure:
-                failures.append(failure)
-                raise AssertionError(failure.reason)
-
-        try:
-            go()
-        except NotAttempted:
-            raise
-        except Exception:
-            if failures:
-                return failures[-1]
-            raise
-        return None
-
-    return test
+    return hypothesis_test(run, strategy, max_examples)
 
 
 @st.composite
