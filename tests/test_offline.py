@@ -35,3 +35,15 @@ def test_child_python_processes_are_offline_too():
             "except OSError as e:\n    print('blocked' if 'offline' in str(e) else 'other', e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.startswith("blocked"), out.stdout + out.stderr
+
+
+def test_a_child_catches_the_guards_error_by_the_packages_class():
+    """In a child (a kernel, a pytest-xdist worker) sitecustomize installs the guard before the
+    package is imported: the package's NetworkBlocked must still be the class it raises."""
+    code = ("import socket\n"
+            "from ssl_course.course.offline import NetworkBlocked\n"
+            "try:\n    socket.socket().connect(('8.8.8.8', 53))\n"
+            "except NetworkBlocked:\n    print('caught')\n"
+            "except OSError as e:\n    print('other', type(e), e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.startswith("caught"), out.stdout + out.stderr

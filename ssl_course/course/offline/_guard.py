@@ -10,6 +10,12 @@ class NetworkBlocked(OSError):
     """Raised instead of connecting to an address off this machine."""
 
 
+# One class per process, though this file may be loaded twice (by `sitecustomize` at start-up, then
+# with the package): the first copy's class is kept on the socket module, so `except NetworkBlocked`
+# catches what the installed guard raises.
+NetworkBlocked = socket.__dict__.setdefault("_ssl_course_NetworkBlocked", NetworkBlocked)
+
+
 def _is_local(host) -> bool:
     if host in ("localhost", "", None):
         return True
