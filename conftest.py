@@ -14,7 +14,10 @@ from ssl_course.course.execute import kernel_peak_mb
 
 ROOT = Path(__file__).resolve().parent
 # Learner notebooks: every check must say "not attempted"; training shrinks, bars are reported only.
-LEARNER_ENV = {STRICT_ENV: "not_attempted", QUICK_ENV: "1", RESULTS_ENV: ""}
+# One thread each: they run two at a time (pytest-xdist), and a kernel that takes both cores
+# beside another one slows both several-fold (05 took 230 s so in quick mode, its full run ~70 s).
+LEARNER_ENV = {STRICT_ENV: "not_attempted", QUICK_ENV: "1", RESULTS_ENV: "",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 # The hostile notebooks are inputs of tests/test_grade.py, not notebooks to run.
 collect_ignore_glob = ["tests/fixtures/*"]
