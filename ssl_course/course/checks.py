@@ -288,7 +288,7 @@ def call(fn: Callable, case: Case, keep_generators: bool = False) -> Any:
     except _FailedCall:
         raise
     except Exception as exc:  # the learner's bug becomes a one-line failure, never a traceback wall
-        raise _FailedCall(Failure(case.name, _raised(exc), hint=case.hint)) from None
+        raise _FailedCall(Failure(case.name, raised(exc), hint=case.hint)) from None
 
 
 def guarded(fn: Callable, case_name: str) -> Callable:
@@ -313,7 +313,7 @@ class _FailedCall(Exception):
         self.failure = failure
 
 
-def _raised(exc: Exception) -> str:
+def raised(exc: Exception) -> str:
     """The one-line reason for an exception from the learner's code; the exercise's own
     `raise NotImplementedError` instead means it is not attempted yet."""
     if isinstance(exc, NotImplementedError) and is_stub(exc):
@@ -545,7 +545,7 @@ def custom(name: str, fn_test: Callable[[Callable], str | None]) -> Test:
         except (NotAttempted, _FailedCall):
             raise
         except Exception as exc:
-            reason = _raised(exc)
+            reason = raised(exc)
         return Failure(name, reason) if reason else None
 
     return test

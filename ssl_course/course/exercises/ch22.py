@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from ...meta.maml import adapt, maml_loss
-from ..checks import Exercise, Failure, NotAttempted, compare, describe, hypothesis_test, is_stub, register
+from ..checks import Exercise, Failure, compare, describe, hypothesis_test, raised, register
 
 _RTOL, _ATOL = 1e-4, 1e-6
 
@@ -36,20 +36,12 @@ class _Setup:
     grad: bool = True
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [""])[0]
-
-
 def _call(fn: Callable, case: str, args: tuple, kwargs: dict, hint: str = ""):
-    """fn(*args, **kwargs) -> (result, None), or (None, Failure) naming the case."""
+    """fn(*args, **kwargs) -> (result, None), or (None, Failure) naming the case (NotAttempted for the stub)."""
     try:
         return fn(*args, **kwargs), None
-    except NotImplementedError as exc:
-        if is_stub(exc):  # the exercise's own stub, not torch's missing meta kernel
-            raise NotAttempted(str(exc)) from None
-        return None, Failure(case, f"raised NotImplementedError: {_first_line(exc)}", hint=hint)
     except Exception as exc:  # the learner's bug becomes a one-line failure, never a traceback wall
-        return None, Failure(case, f"raised {type(exc).__name__}: {_first_line(exc)}", hint=hint)
+        return None, Failure(case, raised(exc), hint=hint)
 
 
 # ----------------------------------------------------------------------------- models and data
