@@ -10,6 +10,7 @@ pixels; this one goes 1 -> 2 -> 4 -> 8."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -111,25 +112,21 @@ def sample(gen: Generator, n: int, generator: torch.Generator | None = None, bat
     return (out + 1) / 2
 
 
-def _sigmoid_bce_step(gen, disc, opt_g, opt_d, real, z, **_):
-    """`gan_step` as the common wrong answer writes it: D's output through a sigmoid, then
-    nn.BCELoss on probabilities (its log is clamped at -100, its gradient divided by
-    max(p(1 - p), 1e-12)). Everything else as in gan_step: fake detached for D, the same z."""
+def _sigmoid_bce_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """D's loss as the common wrong answer writes it: a sigmoid, then nn.BCELoss on probabilities
+    (its log is clamped at -100, its gradient divided by max(p(1 - p), 1e-12)). (N,), (M,) -> scalar."""
+    p_real, p_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
     bce = nn.BCELoss()
-    opt_d.zero_grad()
-    opt_g.zero_grad()
-    fake = gen(z)
-    p_real, p_fake = torch.sigmoid(disc(real)).squeeze(-1), torch.sigmoid(disc(fake.detach())).squeeze(-1)
-    d_loss = bce(p_real, torch.ones_like(p_real)) + bce(p_fake, torch.zeros_like(p_fake))
-    d_loss.backward()
-    opt_d.step()
-    disc.requires_grad_(False)
-    p_fake = torch.sigmoid(disc(fake)).squeeze(-1)
-    g_loss = bce(p_fake, torch.ones_like(p_fake))
-    g_loss.backward()
-    disc.requires_grad_(True)
-    opt_g.step()
-    return float(d_loss.detach()), float(g_loss.detach())
+    return bce(p_real, torch.ones_like(p_real)) + bce(p_fake, torch.zeros_like(p_fake))
+
+
+def _sigmoid_bce_g_loss(fake_logits: torch.Tensor, saturating: bool = False) -> torch.Tensor:
+    """G's non-saturating loss the same way: BCELoss(sigmoid(logits), 1). (M,) -> scalar."""
+    p_fake = torch.sigmoid(fake_logits)
+    return nn.BCELoss()(p_fake, torch.ones_like(p_fake))
+
+
+_sigmoid_bce_step = partial(gan_step, d_loss_fn=_sigmoid_bce_d_loss, g_loss_fn=_sigmoid_bce_g_loss)
 
 
 LOSSES = {"logits": gan_step, "sigmoid_bce": _sigmoid_bce_step}

@@ -40,21 +40,23 @@ def mlp(d_in: int, d_out: int, hidden: int = 128, depth: int = 2) -> nn.Sequenti
 
 def gan_step(gen: nn.Module, disc: nn.Module, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
              real: torch.Tensor, z: torch.Tensor, saturating: bool = False,
-             detach_fake: bool = True, wrong_sign: bool = False) -> tuple[float, float]:
+             detach_fake: bool = True, wrong_sign: bool = False,
+             d_loss_fn=gan_d_loss, g_loss_fn=gan_g_loss) -> tuple[float, float]:
     """One alternating update: D on real (N, d) vs G(z) (M, d), then G on the same z (M, k).
 
     Both optimisers' gradients are zeroed once, at the top (a common loop layout).
     detach_fake=False is the common bug: D's loss then backpropagates into G too, and that
     gradient (which pushes G's samples to look *fake*) sits in G's .grad when G steps, added to
     G's own. wrong_sign=True is the sign slip: G's loss negated, so G *minimises* D's error on
-    fakes. Returns (d_loss, g_loss) as floats."""
+    fakes. d_loss_fn(real_logits, fake_logits) and g_loss_fn(fake_logits, saturating=...) are the
+    losses on D's logits (chapter 20 passes the sigmoid + BCELoss pair). Returns (d_loss, g_loss) as floats."""
     opt_d.zero_grad()
     opt_g.zero_grad()
     fake = gen(z)
-    d_loss = gan_d_loss(disc(real).squeeze(-1), disc(fake.detach() if detach_fake else fake).squeeze(-1))
+    d_loss = d_loss_fn(disc(real).squeeze(-1), disc(fake.detach() if detach_fake else fake).squeeze(-1))
     d_loss.backward(retain_graph=not detach_fake)  # without detach, G's graph is needed again below
     opt_d.step()
-    g_loss = gan_g_loss(disc(fake).squeeze(-1), saturating=saturating)
+    g_loss = g_loss_fn(disc(fake).squeeze(-1), saturating=saturating)
     disc.requires_grad_(False)  # G's step leaves D's .grad alone (it is zeroed next step anyway)
     (-g_loss if wrong_sign else g_loss).backward()
     disc.requires_grad_(True)
