@@ -164,15 +164,21 @@ def linear_epsilon(step: int, start: float, end: float, duration: int) -> float:
 
 
 # ----------------------------------------------------------------------------- evaluation
+def make_envs(env_id: str, n: int):
+    """`n` copies of a gymnasium environment stepped side by side: its own vectorised version
+    where it has one (CartPole's, one batched step), else copies in this process."""
+    import gymnasium as gym  # only the chapters that play an environment need gymnasium
+
+    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point else "sync"
+    return gym.make_vec(env_id, num_envs=n, vectorization_mode=mode)
+
+
 def evaluate_greedy(q_net: nn.Module, seed: int, episodes: int = 20, env_id: str = "CartPole-v1"):
     """Returns of `episodes` greedy episodes, played side by side in gymnasium's vectorised
     version of the environment, reset with `seed` (use a seed training never saw).
 
     Returns (returns (episodes,) float64 numpy array, mean max-Q of the first observations)."""
-    import gymnasium as gym
-
-    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point else "sync"
-    envs = gym.make_vec(env_id, num_envs=episodes, vectorization_mode=mode)
+    envs = make_envs(env_id, episodes)
     obs, _ = envs.reset(seed=seed)
     returns = np.zeros(episodes)
     running = np.ones(episodes, dtype=bool)  # still in its first episode
@@ -250,13 +256,10 @@ def train_dqn(seed: int, config: DQNConfig = DQNConfig(), env_id: str = "CartPol
     (autoreset mode NEXT_STEP): the ending step returns the true last observation, the next one
     the new episode's first observation with reward 0. That second step links two episodes and is
     not stored."""
-    import gymnasium as gym
-
     c = config
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)  # every random draw of the run (CPU), after the weights' init
-    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point else "sync"
-    envs = gym.make_vec(env_id, num_envs=c.num_envs, vectorization_mode=mode)
+    envs = make_envs(env_id, c.num_envs)
     obs_dim, n_actions = envs.single_observation_space.shape[0], int(envs.single_action_space.n)
     q_net = QNetwork(obs_dim, n_actions, c.hidden).to(device)
     target_net = copy.deepcopy(q_net).requires_grad_(False)
