@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from ssl_course.course.env import HOME_ENV, QUICK_ENV, RESULTS_ENV, STRICT_ENV
+from ssl_course.course.env import HOME_ENV, ONE_THREAD_ENV, QUICK_ENV, RESULTS_ENV, STRICT_ENV
 from ssl_course.course.execute import kernel_peak_mb
 
 ROOT = Path(__file__).resolve().parent
 # Learner notebooks: every check must say "not attempted"; training shrinks, bars are reported only.
 # One thread each: they run two at a time (pytest-xdist), and a kernel that takes both cores
 # beside another one slows both several-fold (05 took 230 s so in quick mode, its full run ~70 s).
-LEARNER_ENV = {STRICT_ENV: "not_attempted", QUICK_ENV: "1", RESULTS_ENV: "",
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+LEARNER_ENV = {STRICT_ENV: "not_attempted", QUICK_ENV: "1", RESULTS_ENV: "", **ONE_THREAD_ENV}
 
 # The hostile notebooks are inputs of tests/test_grade.py, not notebooks to run.
 collect_ignore_glob = ["tests/fixtures/*"]
@@ -37,6 +36,8 @@ def pytest_configure(config):
     # Never touch the user's own progress file from the tests.
     os.environ[HOME_ENV] = tempfile.mkdtemp(prefix="ssl-course-test-home-")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    config.addinivalue_line("markers", "one_thread: a solution notebook that pins torch to one thread "
+                            "(`./course test` runs these two at a time)")
 
 
 def _notebook(item) -> Path | None:
@@ -53,12 +54,13 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture
-def record_chapter():
-    """record_chapter(name, seconds, peak_mb): a notebook run for the table at the end."""
+def record_chapter(request):
+    """record_chapter(name, seconds, peak_mb): a notebook run for the table at the end. It travels
+    on the test's report, so it reaches the main process from a pytest-xdist worker too."""
     def record(name: str, seconds: float, peak_mb: float | None) -> None:
-        _times[name] = _times.get(name, 0.0) + seconds
+        request.node.user_properties.append(("notebook_seconds", (name, seconds)))
         if peak_mb is not None:
-            _peak_mb[name] = max(peak_mb, _peak_mb.get(name, 0.0))
+            request.node.user_properties.append(("notebook_peak_mb", (name, peak_mb)))
     return record
 
 
@@ -67,18 +69,22 @@ def pytest_runtest_teardown(item, nextitem):
     nb = _notebook(item)
     if nb is not None:  # sample before the kernel of a finished notebook is shut down
         peak = kernel_peak_mb(getattr(item.parent, "kernel", None))
-        if peak is not None:  # on the report: it reaches the main process from a pytest-xdist worker too
-            item.user_properties.append(("kernel_peak_mb", peak))
+        if peak is not None:
+            item.user_properties.append(("notebook_peak_mb", (item.nodeid.split("::")[0], peak)))
     yield
 
 
 def pytest_runtest_logreport(report):
     key = report.nodeid.split("::")[0]
-    if key.endswith(".ipynb"):
+    if key.endswith(".ipynb"):  # a learner notebook's cell (nbval): its time adds to the notebook's
         _times[key] = _times.get(key, 0.0) + report.duration
-        for name, value in report.user_properties:
-            if name == "kernel_peak_mb":
-                _peak_mb[key] = max(value, _peak_mb.get(key, 0.0))
+    if report.when != "teardown":  # user_properties are repeated on every phase's report
+        return
+    for name, value in report.user_properties:
+        if name == "notebook_seconds":
+            _times[value[0]] = _times.get(value[0], 0.0) + value[1]
+        elif name == "notebook_peak_mb":
+            _peak_mb[value[0]] = max(value[1], _peak_mb.get(value[0], 0.0))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -105,15 +111,16 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def _report_shortfalls(tr) -> None:
-    """List every bar that landed NOT MET with a declared shortfall (they do not fail the run)."""
-    import json
+    """List every bar that landed NOT MET with a declared shortfall (they do not fail the run),
+    from the executed copies of the solution notebooks this run executed."""
+    import nbformat
 
-    results = ROOT / "build" / "results.jsonl"
-    ran_chapters = any(name.startswith("build/solutions") for name in _times)  # else the file is stale
-    if not ran_chapters or not results.exists():
-        return
-    short = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-    short = [b for b in short if b.get("shortfall") and not b.get("met")]
+    short = []
+    for name in sorted(n for n in _times if n.startswith("build/solutions/")):
+        executed = ROOT / "build" / "executed" / Path(name).name
+        if executed.exists():
+            bars = nbformat.read(executed, as_version=4).metadata.get("ssl_course", {}).get("executed", {}).get("bars", [])
+            short += [b for b in bars if b.get("shortfall") and not b.get("met")]
     if short:
         tr.section("bars NOT MET (declared shortfalls)")
         for b in short:

@@ -1,35 +1,35 @@
 """Every chapter's solution notebook, run end to end as CI and the site see it: every check
 passes and every bar is asserted (strict, full size). Each executed notebook is saved under
 build/executed/, stamped with its source's hash, and the site is built from those copies, so
-no chapter runs twice for the tests and the site.
+no chapter runs twice for the tests and the site. The notebooks of chapters that pin torch to
+one thread carry the mark `one_thread`: `./course test` runs those two at a time (pytest-xdist),
+the others alone.
 
 This file sorts before test_determinism.py on purpose: that test compares a second run of two
 chapters with the executions saved here (it runs them twice itself when there are none)."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from ssl_course.course.build import build, sources
-from ssl_course.course.execute import EXECUTED_DIR, execute_solution, save_executed
+from ssl_course.course.execute import EXECUTED_DIR, ONE_THREAD_CALL, execute_solution, save_executed
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sources(ROOT)
-RESULTS = ROOT / "build" / "results.jsonl"
+SOURCES = [pytest.param(s, id=s.stem, marks=[pytest.mark.one_thread] if ONE_THREAD_CALL in s.read_text() else [])
+           for s in sources(ROOT)]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="session")
 def solutions():
     build(ROOT, learner=False)  # solutions only: a stale learner notebook must still fail its test
-    RESULTS.unlink(missing_ok=True)
     return ROOT / "build" / "solutions"
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", SOURCES)
 def test_solution_notebook(source, solutions, record_chapter):
     from nbclient.exceptions import CellExecutionError
 
@@ -38,8 +38,6 @@ def test_solution_notebook(source, solutions, record_chapter):
         nb, run = execute_solution(notebook)
     except CellExecutionError as exc:  # its message names the cell, its code and the traceback
         pytest.fail(f"{notebook.name}: {ANSI.sub('', str(exc))}", pytrace=False)
-    save_executed(nb, run, source, ROOT / EXECUTED_DIR)
-    with RESULTS.open("a") as f:
-        f.writelines(json.dumps(r) + "\n" for r in run.bars)
+    save_executed(nb, run, source, ROOT / EXECUTED_DIR)  # with its bars, which the run's summary lists
     record_chapter(str(notebook.relative_to(ROOT)), run.seconds, run.peak_mb)
     assert run.bars or source.stem.startswith("00"), f"{notebook.name} measured no headline number (bar)"

@@ -6,8 +6,8 @@ from ssl_course.course.determinism import compare_runs, format_rows
 
 
 def test_fast_chapters_repeat_their_numbers():
-    rows = compare_runs(["01", "03"])
-    assert [r["chapter"][:2] for r in rows] == ["01", "03"]
+    rows = compare_runs(["01", "07"])
+    assert [r["chapter"][:2] for r in rows] == ["01", "07"]
     assert all(r["numbers"] >= 2 for r in rows), format_rows(rows)
     assert all(not r["differ"] for r in rows), format_rows(rows)
 

@@ -9,6 +9,7 @@ Cells holding a solution are tagged "exercise" (learner) or "solution" (solution
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -97,6 +98,16 @@ def render(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write atomically and only a changed file: two test workers may build while a third reads."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def build(root: Path | None = None, check_only: bool = False, learner: bool = True) -> list[str]:
     """Write the learner and solution notebooks and return the learner notebooks that were out
     of date (or missing). check_only: write nothing. learner=False: write the solutions only."""
@@ -112,9 +123,7 @@ def build(root: Path | None = None, check_only: bool = False, learner: bool = Tr
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
         if not check_only:
-            sol = root / "build" / "solutions" / (src.stem + ".ipynb")
-            sol.parent.mkdir(parents=True, exist_ok=True)
-            sol.write_text(render(solution), encoding="utf-8")
+            _write_if_changed(root / "build" / "solutions" / (src.stem + ".ipynb"), render(solution))
     if not check_only:
         return stale
     expected = {s.stem for s in sources(root)}

@@ -12,6 +12,9 @@ HOME_ENV = "SSL_COURSE_HOME"  # where the progress file lives (default ~/.ssl_co
 CACHE_ENV = "SSL_COURSE_CACHE"  # where generated datasets are cached (default ~/.cache/ssl_course)
 OFFLINE_ENV = "SSL_COURSE_OFFLINE"  # "1": a Python process refuses off-machine connections at start-up
 REQUIRE_BROWSER_ENV = "SSL_COURSE_REQUIRE_BROWSER"  # "1" (CI): a missing browser fails the browser tests
+# One thread for the numerical libraries below torch (NumPy's BLAS, scikit-learn's OpenMP): a
+# kernel that runs beside another one on two cores, or a chapter that pins torch to one thread.
+ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 @contextlib.contextmanager

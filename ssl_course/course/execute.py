@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .env import HOME_ENV, QUICK_ENV, RESULTS_ENV, STRICT_ENV, environ
+from .env import HOME_ENV, ONE_THREAD_ENV, QUICK_ENV, RESULTS_ENV, STRICT_ENV, environ
 from .offline import offline_env
 
 EXECUTED_DIR = Path("build") / "executed"
@@ -77,9 +77,18 @@ def read_bars(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+ONE_THREAD_CALL = "torch.set_num_threads(1)"
+
+
+def pins_one_thread(nb) -> bool:
+    """Whether a notebook's code pins torch to one thread (its small models run fastest so)."""
+    return any(c.cell_type == "code" and ONE_THREAD_CALL in c.source for c in nb.cells)
+
+
 def execute_solution(notebook: Path, timeout: float = 600.0) -> tuple:
     """Run a solution notebook as the tests do (strict checks, full size, bars asserted), with
-    a fresh progress home.
+    a fresh progress home. A chapter that pins torch to one thread gets one thread below torch
+    too (BLAS, OpenMP), alone or beside another notebook, so both runs compute alike.
 
     Returns (executed notebook, Run with its bar records). Raises nbclient's CellExecutionError
     (its message names the cell and the error) when any cell fails.
@@ -89,7 +98,8 @@ def execute_solution(notebook: Path, timeout: float = 600.0) -> tuple:
     nb = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory(prefix="ssl-run-") as tmp:
         results = Path(tmp) / "results.jsonl"
-        env = {STRICT_ENV: "1", QUICK_ENV: "0", RESULTS_ENV: str(results), HOME_ENV: str(Path(tmp) / "home")}
+        env = {STRICT_ENV: "1", QUICK_ENV: "0", RESULTS_ENV: str(results), HOME_ENV: str(Path(tmp) / "home"),
+               **(ONE_THREAD_ENV if pins_one_thread(nb) else {})}
         run = execute(nb, notebook.parent.resolve(), env, timeout=timeout)
         run.bars = read_bars(results)
     return nb, run
