@@ -194,13 +194,16 @@ def test_no_scaffold_placeholder_is_left_in_a_written_chapter():
 
 # ----------------------------------------------------------------------------- the scaffold
 def test_the_scaffold_of_a_new_chapter_builds_runs_and_grades(tmp_path, monkeypatch):
-    """`ssl-course new 30` in a copy of the course: both notebooks build and run, the checks pass
-    in the solution and say 'not attempted' in the learner version, the mutants are rejected."""
+    """`ssl-course new NN` (the last chapter not yet written, else the last one) in a copy of the
+    course: both notebooks build and run, the checks pass in the solution and say 'not attempted'
+    in the learner version, the mutants are rejected."""
     from ssl_course.course.execute import execute, execute_solution
     from ssl_course.course.scaffold import scaffold
 
-    number = max(c.number for c in syllabus.CHAPTERS if c.number not in {s.stem[:2] for s in sources(ROOT)})
-    shutil.copytree(PACKAGE, tmp_path / "ssl_course", ignore=shutil.ignore_patterns("__pycache__"))
+    unwritten = [c.number for c in syllabus.CHAPTERS if c.number not in {s.stem[:2] for s in sources(ROOT)}]
+    number = max(unwritten or [c.number for c in syllabus.CHAPTERS])  # all written: scaffold the last again,
+    # from a copy without that chapter's exercises and quizzes, so the scaffold writes them afresh
+    shutil.copytree(PACKAGE, tmp_path / "ssl_course", ignore=shutil.ignore_patterns("__pycache__", f"ch{number}.py"))
     shutil.copytree(ROOT / "tests" / "mutants", tmp_path / "tests" / "mutants",
                     ignore=shutil.ignore_patterns("__pycache__", "ch[0-9][0-9].py"))
     (tmp_path / "tests" / "__init__.py").write_text("")
