@@ -1,12 +1,18 @@
 """DINO (Caron et al. 2021): a student matches a centred, sharpened teacher's distribution.
-Checked against lightly's DINOLoss.
+The teacher is an exponential moving average (EMA) of the student and gets no gradient;
+its outputs are centred (a running mean subtracted: against one dimension dominating) and
+sharpened (a low temperature: against the uniform output). Checked against lightly's DINOLoss
+(loss, centre) and torch's own EMA (torch.optim.swa_utils) in tests/test_losses_peers.py and
+tests/test_dino.py.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
 
-from .._validate import check_positive, check_probability, check_tensor
+from .._validate import check_int, check_positive, check_probability, check_tensor
 
 
 def dino(student_out: torch.Tensor, teacher_out: torch.Tensor, center: torch.Tensor,
@@ -73,3 +79,48 @@ def _check_center(center, k: int) -> None:
     check_tensor("center", center)
     if center.shape != (k,):
         raise ValueError(f"center must have shape ({k},), got {tuple(center.shape)}")
+
+
+@torch.no_grad()
+def ema(teacher: torch.Tensor, student: torch.Tensor, momentum: float) -> torch.Tensor:
+    """One EMA step for one parameter tensor: momentum * teacher + (1 - momentum) * student.
+
+    teacher, student: the same shape (any), floating. momentum in [0, 1]: 1 keeps the teacher,
+    0 copies the student. Returns a new tensor of teacher's dtype that carries no gradient (the
+    teacher learns only through this average); neither input is modified. In a loop, apply it
+    in place to every parameter (`byol.ema_update` on modules).
+    """
+    check_tensor("teacher", teacher)
+    check_tensor("student", student)
+    if teacher.shape != student.shape or not (teacher.is_floating_point() and student.is_floating_point()):
+        raise ValueError(f"teacher and student must be floating tensors of one shape, got "
+                         f"{tuple(teacher.shape)} {teacher.dtype} and {tuple(student.shape)} {student.dtype}")
+    check_probability("momentum", momentum)
+    return teacher * momentum + student.detach().to(teacher.dtype) * (1 - momentum)
+
+
+def teacher_momentum(step: int, total_steps: int, base: float = 0.996) -> float:
+    """DINO's cosine schedule for the teacher momentum: base at step 0, rising to 1 at total_steps.
+
+    m(step) = 1 - (1 - base) * (cos(pi * step / total_steps) + 1) / 2, for 0 <= step <= total_steps.
+    """
+    step = check_int("step", step, minimum=0)
+    total_steps = check_int("total_steps", total_steps)
+    if step > total_steps:
+        raise ValueError(f"step must be <= total_steps ({total_steps}), got {step}")
+    check_probability("base", base)
+    return 1 - (1 - base) * (math.cos(math.pi * step / total_steps) + 1) / 2
+
+
+def mean_entropy(logits: torch.Tensor, temperature: float = 1.0, center: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean entropy (nats) of softmax((logits - center) / temperature) over the rows.
+
+    logits: (..., K); center: (K,) or None. Returns a scalar in [0, log K]: near 0 when every
+    row is one-hot (DINO without centring), near log K when every row is uniform (without
+    sharpening).
+    """
+    check_tensor("logits", logits)
+    if center is not None:
+        logits = logits - center
+    log_p = F.log_softmax(logits / temperature, dim=-1)
+    return -(log_p.exp() * log_p).sum(dim=-1).mean()
