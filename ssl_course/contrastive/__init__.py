@@ -9,4 +9,6 @@
 - `triplet.py`   pairwise distances and the batch-hard triplet loss (chapter 11)
 - `clip.py`      captions, a bag-of-words text encoder, the symmetric CLIP loss and zero-shot prediction
                  (chapter 21)
+- `simcse.py`    mean pooling over real tokens, unsupervised SimCSE's loss, a bag-of-embeddings sentence
+                 encoder and its training loop (chapter 29)
 """

@@ -77,7 +77,8 @@ CHAPTERS = [
             exercises=('11.pairwise_distances', '11.batch_hard_triplet'),
             code=('contrastive/triplet.py', 'evaluate/retrieval.py')),
     Chapter("29", "sentence_embeddings", "Sentence embeddings", PARTS[5],
-            "SimCSE vs untrained mean-pooling: retrieval and probe",
+            "help-topic sentences: SimCSE beats the same untrained mean-pooled encoder on every seed by ≥ 3 points "
+            "recall@1 and ≥ 2 points on a 5-label probe",
             "Gao et al. 2021 (SimCSE)",
             exercises=('29.mean_pool', '29.simcse'),
             code=('contrastive/simcse.py',)),
@@ -88,7 +89,8 @@ CHAPTERS = [
             code=('noncontrastive/byol.py', 'noncontrastive/simsiam.py', 'noncontrastive/barlow_twins.py',
                   'noncontrastive/vicreg.py', 'evaluate/rank.py')),
     Chapter("28", "self_distillation", "Self-distillation (DINO)", PARTS[2],
-            "DINO kNN accuracy; collapse without centring or sharpening shown",
+            "collapse as teacher entropy (worst of 3 seeds): no centring ≤ 0.1 log K, no sharpening ≥ 0.95 log K; "
+            "DINO's backbone beats the best untrained one on a 5-label probe, and both it and raw pixels on 20-NN (worst seed)",
             "Caron et al. 2021 (DINO)",
             exercises=('28.ema_update', '28.dino_loss', '28.center'),
             code=('noncontrastive/dino.py', 'augment/multicrop.py')),
