@@ -60,3 +60,17 @@ def pair_cases(draw, max_n: int = 16, max_d: int = 8, temperatures=(0.05, 0.1, 0
     t = draw(st.sampled_from(temperatures))
     z1, z2 = view_pair(n, d, seed)
     return Case(f"random views N={n}, D={d}, seed={seed}, temperature={t}", (z1, z2), {"temperature": t})
+
+
+def blobs(n: int, d: int, labels, seed: int, dtype=torch.float32, spread: float = 1.0, min_per_label: int = 0):
+    """Labelled points around one random centre per label (seeded): x (max(n, m), d), y (max(n, m),)
+    int64, where m = min_per_label * len(labels): the first m points cycle through the labels, so
+    every label occurs at least min_per_label times; the rest draw their label at random."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.as_tensor(labels)
+    centres = 2 * torch.randn(len(labels), d, generator=g, dtype=torch.float64)
+    m = min_per_label * len(labels)
+    pick = torch.cat([torch.arange(len(labels)).repeat(min_per_label),
+                      torch.randint(len(labels), (max(0, n - m),), generator=g)])
+    x = centres[pick] + spread * torch.randn(len(pick), d, generator=g, dtype=torch.float64)
+    return x.to(dtype), labels[pick]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from ...augment.color import color_distortion
 from ...evaluate.probes import nearest_class_mean
 from ..checks import Case, Exercise, against_reference, custom, default_device_test, property_test, register
-from ._common import randn
+from ._common import blobs, randn
 
 
 def _images(n: int, seed: int, size: int = 6, dtype=torch.float32) -> torch.Tensor:
@@ -101,19 +101,9 @@ register(Exercise(
 
 
 # ----------------------------------------------------------------------------- 04.nearest_class_mean
-def _blobs(n: int, d: int, labels, seed: int, dtype=torch.float32, spread: float = 0.7):
-    """n points around one random centre per label: (x (n, d), y (n,) int64), seeded."""
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.as_tensor(labels)
-    centres = 2 * torch.randn(len(labels), d, generator=g, dtype=torch.float64)
-    pick = torch.randint(len(labels), (n,), generator=g)
-    x = centres[pick] + spread * torch.randn(n, d, generator=g, dtype=torch.float64)
-    return x.to(dtype), labels[pick]
-
-
 def _ncm_case(name, n, m, d, labels, seed, dtype=torch.float32, hint=""):
-    x, y = _blobs(n, d, labels, seed, dtype)
-    xt, _ = _blobs(m, d, labels, seed, dtype, spread=1.2)  # same centres, wider: some points sit between
+    x, y = blobs(n, d, labels, seed, dtype, spread=0.7)
+    xt, _ = blobs(m, d, labels, seed, dtype, spread=1.2)  # same centres, wider: some points sit between
     return Case(name, (x, y, xt), hint=hint)
 
 
@@ -147,13 +137,14 @@ def _ncm_cases():
                hint="In float32, 0.5 + 1e-10 rounds to 0.5 (a tie): keep float64 inputs in float64.")
     yield _ncm_case("float64 features, 8 classes, D=5", 50, 30, 5, range(8), 2, dtype=torch.float64,
                     hint="float64 features in, float64 arithmetic throughout; the labels keep y_train's dtype.")
-    x, y = _blobs(40, 3, [1, 4, 6, 11], 3)
-    yield Case("int32 labels", (x, y.to(torch.int32), _blobs(12, 3, [1, 4, 6, 11], 4)[0]),
+    x, y = blobs(40, 3, [1, 4, 6, 11], 3, spread=0.7)
+    yield Case("int32 labels", (x, y.to(torch.int32), blobs(12, 3, [1, 4, 6, 11], 4, spread=0.7)[0]),
                hint="Return the labels with y_train's dtype (int32 here).")
     yield _ncm_case("650 classes (labels 0 to 649), 1300 training and 700 test rows", 1300, 700, 3, range(650), 5,
                     hint="More than 512 classes and test rows: if you work in chunks, check the offsets of the "
                          "later chunks.")
-    yield Case("one class (label 5): every test row gets it", (*_blobs(6, 2, [5], 6), _blobs(3, 2, [5], 7)[0]),
+    yield Case("one class (label 5): every test row gets it",
+               (*blobs(6, 2, [5], 6, spread=0.7), blobs(3, 2, [5], 7, spread=0.7)[0]),
                hint="With a single class every test row gets its label, 5, not 0 (a position among the classes).")
     yield Case("one training row, one test row, D=1", (t([[2.0]]), t([3]), t([[-1.0]])),
                hint="Shapes at their smallest: the (1, 1) inputs must still give a (1,) result, label 3.")

@@ -16,7 +16,7 @@ from ..checks import (
     property_test,
     register,
 )
-from ._common import randn
+from ._common import blobs, randn
 
 CENTRE_HINT = ("CKA compares the representations' shapes, not where they sit: subtract each COLUMN's mean "
                "over the rows (features x.mean(dim=0)) from x and from y first.")
@@ -104,21 +104,9 @@ register(Exercise(
 
 
 # ----------------------------------------------------------------------------- 30.few_shot_prototypes
-def _blobs(n: int, d: int, labels, seed: int, dtype=torch.float32, spread: float = 1.0):
-    """n points around one random centre per label: (x (n, d), y (n,) int64), every label at
-    least 6 times (the first 6 * len(labels) points cycle through the labels)."""
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.as_tensor(labels)
-    centres = 2 * torch.randn(len(labels), d, generator=g, dtype=torch.float64)
-    pick = torch.cat([torch.arange(len(labels)).repeat(6), torch.randint(len(labels), (max(0, n - 6 * len(labels)),),
-                                                                          generator=g)])[:max(n, 6 * len(labels))]
-    x = centres[pick] + spread * torch.randn(len(pick), d, generator=g, dtype=torch.float64)
-    return x.to(dtype), labels[pick]
-
-
 def _fs_case(name, n, m, d, labels, seed, shots=5, dtype=torch.float32, hint=""):
-    x, y = _blobs(n, d, labels, seed, dtype)
-    xt, _ = _blobs(m, d, labels, seed, dtype, spread=1.6)
+    x, y = blobs(n, d, labels, seed, dtype, min_per_label=6)
+    xt, _ = blobs(m, d, labels, seed, dtype, spread=1.6, min_per_label=6)
     return Case(name, (x, y, xt), {"shots": shots, "generator": torch.Generator().manual_seed(seed + 1000)}, hint=hint)
 
 
@@ -155,8 +143,8 @@ def _fs_cases():
                hint="In float32, 0.5 + 1e-10 rounds to 0.5 (a tie): keep float64 features in float64.")
     yield _fs_case("float64 features, 6 classes, D=5", 60, 30, 5, range(6), 8, dtype=torch.float64,
                    hint="float64 features in, float64 arithmetic throughout; the labels keep y_train's dtype.")
-    x, y = _blobs(40, 3, [1, 4, 6, 11], 9)
-    yield Case("int32 labels", (x, y.to(torch.int32), _blobs(12, 3, [1, 4, 6, 11], 10)[0]),
+    x, y = blobs(40, 3, [1, 4, 6, 11], 9, min_per_label=6)
+    yield Case("int32 labels", (x, y.to(torch.int32), blobs(12, 3, [1, 4, 6, 11], 10, min_per_label=6)[0]),
                {"shots": 5, "generator": _gen(11)},
                hint="Return the labels with y_train's dtype (int32 here).")
     yield _fs_case("shots equal to a class's size (every row kept)", 18, 10, 2, [0, 1, 2], 12, shots=6,
@@ -177,8 +165,8 @@ def _random_fs(draw):
 
 
 def _generator_case(generator):
-    x, y = _blobs(60, 2, range(4), 21)
-    xt, _ = _blobs(50, 2, range(4), 22, spread=2.5)
+    x, y = blobs(60, 2, range(4), 21, min_per_label=6)
+    xt, _ = blobs(50, 2, range(4), 22, spread=2.5, min_per_label=6)
     return Case("60 rows, 4 classes, shots=2", (x, y, xt), {"shots": 2, "generator": generator})
 
 
