@@ -437,8 +437,9 @@ if not quick_mode():
 # that learn fast; the paper methods' advantages appear after hundreds of epochs, with
 # ResNets, on ImageNet-scale data and transfer to other datasets (Kornblith et al. 2019's
 # "Do better ImageNet models transfer better?" shows rankings change with the target task).
-# DINO (chapter 28) and masked autoencoding (26) are not on the board: they need
-# transformers and multi-crop, not this MLP. Fine-tuning (as opposed to frozen features),
+# DINO (chapter 28) is not on the board: its teacher-student loop with multi-crop is written
+# out in chapter 28's notebook, not a trainer that `pretrain` calls; masked autoencoding (26)
+# needs a transformer on image patches, not this MLP. Fine-tuning (as opposed to frozen features),
 # detection and segmentation transfer, and robustness are other axes of evaluation, not
 # measured here.
 
