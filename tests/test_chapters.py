@@ -9,6 +9,7 @@ This file sorts before test_determinism.py on purpose: that test compares a seco
 chapters with the executions saved here (it runs them twice itself when there are none)."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def test_solution_notebook(source, solutions, record_chapter):
         nb, run = execute_solution(notebook)
     except CellExecutionError as exc:  # its message names the cell, its code and the traceback
         pytest.fail(f"{notebook.name}: {ANSI.sub('', str(exc))}", pytrace=False)
-    save_executed(nb, run, source, ROOT / EXECUTED_DIR)  # with its bars, which the run's summary lists
+    paired = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1  # beside another notebook
+    save_executed(nb, run, source, ROOT / EXECUTED_DIR, paired)  # with its bars, which the run's summary lists
     record_chapter(str(notebook.relative_to(ROOT)), run.seconds, run.peak_mb)
     assert run.bars or source.stem.startswith("00"), f"{notebook.name} measured no headline number (bar)"

@@ -113,3 +113,13 @@ def test_a_missing_site_dependency_is_named(monkeypatch):
     monkeypatch.setattr(site.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(site.SiteError, match=r"sphinx-mathjax-offline not installed here: pip install -e '.\[site\]'"):
         site.build_site(ROOT, execute_missing=False, log=lambda *_: None)
+
+
+def test_a_paired_run_time_is_marked_as_an_upper_bound():
+    alone, paired = _executed(), _executed()
+    paired.metadata["ssl_course"]["executed"]["paired"] = True
+    table = site.results_table({"05_simclr": alone, "22_maml": paired})
+    assert "notebooks/05_simclr.ipynb)<br>12 s |" in table and "notebooks/22_maml.ipynb)<br>12 s (paired) |" in table
+    assert "upper bound" in table
+    readme = site.readme_table({"05_simclr": alone, "22_maml": paired})
+    assert "| 12 s |" in readme and "| 12 s (paired) |" in readme

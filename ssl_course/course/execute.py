@@ -120,15 +120,17 @@ def source_hash(source: Path) -> str:
     return h.hexdigest()
 
 
-def save_executed(nb, run: Run, source: Path, out_dir: Path) -> Path:
-    """Write an executed solution notebook, stamped so a later site build knows it is current."""
+def save_executed(nb, run: Run, source: Path, out_dir: Path, paired: bool = False) -> Path:
+    """Write an executed solution notebook, stamped so a later site build knows it is current.
+    paired: it ran beside another notebook (one core each), so its time is an upper bound of
+    its time alone."""
     import nbformat
     import torch
 
     from ..core import device
 
     nb.metadata.setdefault("ssl_course", {})["executed"] = {
-        "source_sha256": source_hash(source), "seconds": round(run.seconds, 1),
+        "source_sha256": source_hash(source), "seconds": round(run.seconds, 1), "paired": paired,
         "peak_mb": round(run.peak_mb) if run.peak_mb else None, "bars": run.bars,
         "torch": torch.__version__, "device": str(device()), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
