@@ -106,7 +106,7 @@ def time_text(stamp: dict) -> str:
 
 
 TIME_NOTE = ("A time marked (paired) was measured with two notebooks running at once, one core each: "
-             "an upper bound of the time alone, which on the 2-core CI machine ran 20-50% lower.")
+             "an upper bound of the time alone.")
 
 
 def results_table(executed: dict) -> str:
