@@ -15,6 +15,9 @@
 # anything is its perplexity next to a simple baseline, such as a smoothed bigram model.
 
 # %%
+import math
+
+import matplotlib.pyplot as plt
 import torch
 
 from ssl_course import bar, check, device, quick_mode, quiz, scaled, seed_everything, use_reference_if_unsolved
@@ -221,10 +224,11 @@ print(f"chosen alpha {alpha}; bigram test perplexity {ppl_bigram:.3f} "
 # have little context; the bigram is scored on the same targets.
 
 # %%
-lstms, ppl_lstm = {}, {}
+lstms, ppl_lstm, curves = {}, {}, {}
 for seed in SEEDS:
     lstms[seed] = new_model(seed)
-    train_lm(lstms[seed], data.train, STEPS, seq_len=SEQ, batch_size=BATCH, lr=LR, seed=seed, targets_fn=shift_targets)
+    curves[seed] = train_lm(lstms[seed], data.train, STEPS, seq_len=SEQ, batch_size=BATCH, lr=LR, seed=seed,
+                            targets_fn=shift_targets).losses
     with torch.no_grad():
         logits = lstms[seed](test_windows.to(device()))[0].cpu()
     ppl_lstm[seed] = perplexity(logits, test_targets).item()
@@ -241,6 +245,16 @@ print(f"LSTM test perplexity {values.mean():.3f} ± {values.std():.3f} (3 seeds)
       f"last-step-only LSTM (seed 0) {ppl_wrong:.3f}")
 print(f"reduction below the bigram: {reduction.mean():.1%} ± {reduction.std():.1%}, worst seed {reduction.min():.1%}")
 bar("25.headline", reduction.min().item(), ">=", 0.30)
+
+
+fig, ax = plt.subplots(figsize=(6, 3))
+for seed, losses in curves.items():
+    ax.plot(losses, label=f"LSTM, seed {seed} (training batches)")
+ax.plot(wrong_run.losses, color="gray", label="last time step only, seed 0 (its one target per window)")
+ax.axhline(math.log(ppl_bigram), color="black", linestyle="--", label="bigram, test (log perplexity)")
+ax.set(xlabel="step", ylabel="nats per predicted character", title="Training loss")
+ax.legend(fontsize=7)
+plt.show()
 if not quick_mode():  # 20 quick steps are too few for these claims
     assert max(ppl_lstm.values()) < ppl_wrong < ppl_bigram, "the wrong answer sits between the LSTM and the bigram"
 

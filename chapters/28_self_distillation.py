@@ -31,6 +31,7 @@
 import copy
 import math
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -374,6 +375,17 @@ bar("28.dino_knn_margin", dino_r[:, 0].min() - max(untrained[:, 0].max().item(),
     shortfall="with every label, 20-NN on 8x8 digits saturates: an untrained MLP with calibrated BatchNorm "
               "and raw pixels are already strong features, and DINO's MLP at this budget did not beat "
               "them (see the table); the 5-label probe above is the informative one")
+
+
+fig, ax = plt.subplots(figsize=(6, 3))
+for i, r in enumerate(results.values()):
+    for j, (col, label) in enumerate(((2, "per image"), (3, "of the average"))):
+        ax.scatter([3 * i + j] * len(r), r[:, col], color=f"C{j}", label=label if i == 0 else None)
+ax.axhline(log_k, color="gray", linestyle="--", label="log K (uniform)")
+ax.set_xticks([3 * i + 0.5 for i in range(len(results))], list(results))
+ax.set(ylabel="teacher entropy (nats)", title="The two collapse modes, each seed a dot")
+ax.legend(fontsize=8)
+plt.show()
 
 # %% [markdown]
 # ## Reading the results honestly
