@@ -13,12 +13,61 @@ def _progress(args) -> int:
     return 0
 
 
+# ---- grade (issue 16: the gradebook) ----
 def _grade(args) -> int:
-    from .grade import exit_code, format_report, grade
+    """One notebook (and no --out): its report and exit code, as always. Several paths, a folder
+    or a glob: a gradebook of the class (exit 0 once written, 2 for bad input)."""
+    import glob
+    from pathlib import Path
 
-    report = grade(args.notebook, timeout=args.timeout, total_timeout=args.total_timeout)
-    print(json.dumps(report, indent=1) if args.json else format_report(report))
-    return exit_code(report)
+    one = args.notebooks[0]
+    if len(args.notebooks) == 1 and args.out is None and not Path(one).is_dir() and not glob.has_magic(one):
+        from .grade import exit_code, format_report, grade
+
+        report = grade(one, timeout=args.timeout, total_timeout=args.total_timeout)
+        print(json.dumps(report, indent=1) if args.json else format_report(report))
+        return exit_code(report)
+    from .gradebook import GradebookError, GradebookInterrupted, gradebook
+
+    try:
+        summary = gradebook(args.notebooks, out=args.out or "gradebook", jobs=args.jobs, timeout=args.timeout,
+                            total_timeout=args.total_timeout, redo=args.redo,
+                            echo=(lambda *_: None) if args.json else print)
+    except GradebookError as exc:
+        print(f"ssl-course grade: {exc}", file=sys.stderr)
+        return 130 if isinstance(exc, GradebookInterrupted) else 2
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _add_grade(sub) -> None:
+    g = sub.add_parser("grade", help="run notebooks headless, offline, and report each exercise. One notebook: "
+                                     "exit 0: all passed, 1: some not passed, 2: could not grade to the end. "
+                                     "Several, a folder or a glob: a gradebook of the class in --out")
+    g.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="notebook files, folders or glob patterns")
+    g.add_argument("--json", action="store_true", help="print the report (or the gradebook's summary) as JSON")
+    g.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per cell (default 120)")
+    g.add_argument("--total-timeout", type=float, default=1800.0,
+                   help="seconds allowed for the whole notebook (default 1800)")
+    g.add_argument("--jobs", type=_positive_int, default=None,
+                   help="notebooks graded at once, each in its own process (default: the number of cores)")
+    g.add_argument("--out", default=None, help="the gradebook's folder (default: gradebook/ in the current folder); "
+                                               "with one notebook, writes a gradebook too")
+    g.add_argument("--redo", action="store_true", help="grade every notebook, even those unchanged since the "
+                                                       "last gradebook in --out")
+    g.set_defaults(func=_grade)
+# ---- end grade ----
 
 
 def _solution(args) -> int:
@@ -128,18 +177,34 @@ def _train_argv(args) -> list[str]:
     return argv
 
 
+# ---- drill (issue 16: the interview drill) ----
+def _drill(args) -> int:
+    from .drill import DrillError, Session, run_terminal
+
+    try:
+        session = Session.start(args.chapters, n=args.questions, seed=args.seed)
+    except DrillError as exc:
+        print(f"ssl-course drill: {exc}", file=sys.stderr)
+        return 2
+    return run_terminal(session)
+
+
+def _add_drill(sub) -> None:
+    dr = sub.add_parser("drill", help="interview questions from every chapter's quizzes and follow-ups, "
+                                      "on a spaced-repetition schedule (exit 0: done or q, 1: input closed, "
+                                      "130: Ctrl-C)")
+    dr.add_argument("--chapters", help="chapters to drill, e.g. 05,12 or 03-07 (default: all)")
+    dr.add_argument("-n", "--questions", type=int, default=10, help="how many questions (default 10)")
+    dr.add_argument("--seed", type=int, help="fix the order of new questions (default: random)")
+    dr.set_defaults(func=_drill)
+# ---- end drill ----
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ssl-course", description="The self-supervised learning course.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("progress", help="your progress, a table per chapter").set_defaults(func=_progress)
-    g = sub.add_parser("grade", help="run a notebook headless, offline, and report each exercise "
-                                     "(exit 0: all passed, 1: some not passed, 2: could not grade to the end)")
-    g.add_argument("notebook")
-    g.add_argument("--json", action="store_true", help="print the report as JSON")
-    g.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per cell (default 120)")
-    g.add_argument("--total-timeout", type=float, default=1800.0,
-                   help="seconds allowed for the whole notebook (default 1800)")
-    g.set_defaults(func=_grade)
+    _add_grade(sub)  # grade (issue 16)
     s = sub.add_parser("solution", help="print the solution you were asked to write, e.g. 01.info_nce")
     s.add_argument("exercise_id")
     s.set_defaults(func=_solution)
@@ -167,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     lay.set_defaults(func=_layout)
     r = sub.add_parser("readme", help="rewrite README.md's chapters table from the last test run's executions")
     r.set_defaults(func=_readme)
+    _add_drill(sub)  # drill (issue 16)
     from ..distributed.main import add_arguments, int_option
 
     t = sub.add_parser("train", help="train a model from the command line")

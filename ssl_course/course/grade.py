@@ -9,6 +9,10 @@ Exit codes of `ssl-course grade`:
   1  the notebook ran, and some exercise did not pass (failed, not attempted, missing);
   2  the notebook could not be graded to the end: not a readable notebook, the kernel died,
      or the whole-notebook time limit ran out (the report says which, and what it saw).
+
+Every problem is reported in words: a cell cut by its time limit reads "cell 3 ran past its
+20 s limit", not as the KeyboardInterrupt that stopped it. Cells are counted from 0, as
+nbformat does. `ssl_course.course.gradebook` grades a whole class with this function.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from pathlib import Path
 from . import syllabus
 from .build import exercise_ids
 from .checks import CHECK_MIME
-from .env import GRADE_LOG_ENV, HOME_ENV, STRICT_ENV
+from .env import GRADE_LOG_ENV, HOME_ENV, ONE_THREAD_ENV, STRICT_ENV
 from .execute import execute
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_UNGRADABLE = 0, 1, 2
@@ -45,7 +49,31 @@ def _expected_exercises(nb, path: Path) -> list[str]:
     return exercise_ids("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
 
 
-def _client_class():
+def _chapter(nb, path: Path) -> str | None:
+    """The chapter number ('01') of a notebook: from its metadata, else from its file name."""
+    chapter = nb.metadata.get("ssl_course", {}).get("chapter")
+    if isinstance(chapter, str) and re.fullmatch(r"\d\d", chapter):
+        return chapter
+    m = re.match(r"(\d\d)_", path.name)
+    return m.group(1) if m else None
+
+
+def _expected_quizzes(nb, path: Path) -> list[str]:
+    """The quiz ids of the notebook's chapter (empty when the chapter is unknown)."""
+    from .quiz import chapter_quizzes
+
+    chapter = _chapter(nb, path)
+    if chapter is None:
+        return []
+    try:
+        return list(chapter_quizzes(chapter))
+    except Exception:  # a chapter with no quiz module, or a broken one: grade the exercises anyway
+        return []
+
+
+def _client_class(timed_out: list[int]):
+    """The notebook client for grading: caps each cell's output, and appends to `timed_out` the
+    index of every cell stopped by the per-cell time limit (so the report can say so in words)."""
     from nbclient import NotebookClient
 
     class CappedClient(NotebookClient):
@@ -61,6 +89,10 @@ def _client_class():
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
+        async def _async_handle_timeout(self, timeout, cell=None):
+            timed_out.extend(i for i, c in enumerate(self.nb.cells) if c is cell)
+            return await super()._async_handle_timeout(timeout, cell)
+
     return CappedClient
 
 
@@ -70,10 +102,13 @@ def _note(text: str):
     return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
 
 
-def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.0) -> dict:
+def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.0,
+          threads: int | None = None) -> dict:
     """Execute the notebook at `path` and return a report dict (see `format_report`).
 
-    timeout: seconds allowed per cell; total_timeout: seconds for the whole notebook.
+    timeout: seconds allowed per cell; total_timeout: seconds for the whole notebook;
+    threads: BLAS/OpenMP threads for the kernel (None: the library default, every core), so
+    that several kernels graded at once do not fight over the cores.
     """
     import nbformat
     from nbclient.exceptions import DeadKernelError
@@ -85,43 +120,42 @@ def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.
         nbformat.validate(nb)
     except FileNotFoundError:
         return dict(report, status="ungradable", reason=f"no such file: {path}")
+    except IsADirectoryError:
+        return dict(report, status="ungradable", reason=f"a folder, not a notebook: {path}")
+    except OSError as exc:
+        return dict(report, status="ungradable", reason=f"cannot read {path}: {exc.strerror or exc}")
     except Exception as exc:
         return dict(report, status="ungradable", reason=f"not a valid notebook: {type(exc).__name__}: {str(exc)[:200]}")
     expected = _expected_exercises(nb, path)
+    report["expected_quizzes"] = _expected_quizzes(nb, path)
     state: dict = {"cell": None}
+    timed_out: list[int] = []
     with tempfile.TemporaryDirectory(prefix="ssl-grade-") as tmp:
         log = Path(tmp) / "log.jsonl"
         start = time.perf_counter()
         # A fresh progress home (grading never touches the instructor's own progress) and an
         # offline kernel (any connection off this machine fails inside the notebook).
-        env = {HOME_ENV: str(Path(tmp) / "home"), GRADE_LOG_ENV: str(log), STRICT_ENV: None}
+        env = {HOME_ENV: str(Path(tmp) / "home"), GRADE_LOG_ENV: str(log), STRICT_ENV: None,
+               **({k: str(threads) for k in ONE_THREAD_ENV} if threads else {})}
         try:
             execute(nb, path.parent.resolve(), env, timeout=timeout, total_timeout=total_timeout,
-                    client_class=_client_class(), allow_errors=True, interrupt_on_timeout=True,
+                    client_class=_client_class(timed_out), allow_errors=True, interrupt_on_timeout=True,
                     on_cell_start=lambda cell, cell_index: state.__setitem__("cell", cell_index))
         except Exception as exc:  # the report must come back, whatever happened
+            where = "before any cell ran" if state["cell"] is None else f"in cell {state['cell']}"
             if time.perf_counter() - start >= total_timeout:  # cancelling may surface as a dead kernel
-                reason = f"the whole-notebook time limit ({total_timeout:g} s) ran out in cell {state['cell']}"
+                reason = f"the whole-notebook time limit ({total_timeout:g} s) ran out {where}"
             elif isinstance(exc, DeadKernelError):
-                reason = f"the kernel died while running cell {state['cell']}"
+                reason = ("the kernel died (it exited, crashed or ran out of memory) "
+                          + ("before any cell ran" if state["cell"] is None else f"while running cell {state['cell']}"))
             else:
-                reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+                reason = f"the notebook could not be run {where}: {type(exc).__name__}: {str(exc)[:300]}"
             report.update(status="ungradable", reason=reason)
         report["seconds"] = round(time.perf_counter() - start, 1)
         with contextlib.suppress(OSError):  # the notebook may have deleted its own log
             report["quizzes"] = [json.loads(line) for line in log.read_text().splitlines()
                                  if line.strip().startswith("{") and '"quiz"' in line]
-    results = {}
-    for i, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if CHECK_MIME in data:  # results come from the outputs: files can't tamper with them
-                rec = data[CHECK_MIME]
-                results[rec.get("exercise")] = rec
-            if out.get("output_type") == "stream" and str(out.get("text", "")).startswith(TRUNCATED):
-                report.setdefault("truncated", []).append(i)
-            if out.get("output_type") == "error":
-                report["errors"].append({"cell": i, "error": f"{out.get('ename')}: {out.get('evalue')}"[:300]})
+    results = _read_outputs(nb, report, set(timed_out), timeout)
     for ex in expected:
         report["exercises"].append(results.get(ex) or {
             "exercise": ex, "status": "missing",
@@ -129,8 +163,54 @@ def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.
     return report
 
 
+def _read_outputs(nb, report: dict, timed_out: set[int], timeout: float) -> dict:
+    """Collect from the executed cells' outputs: the check results ({exercise id: record}, with
+    the hint the learner saw), the cells whose output was cut, and the errors, in words."""
+    results = {}
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            rec = _check_record(data)
+            if rec:  # results come from the outputs: files can't tamper with them
+                results[rec["exercise"]] = rec
+            if out.get("output_type") == "stream" and str(out.get("text", "")).startswith(TRUNCATED):
+                report.setdefault("truncated", []).append(i)
+            if out.get("output_type") == "error":
+                report["errors"].append(_error(i, out, i in timed_out, timeout))
+    return results
+
+
+def _check_record(data: dict) -> dict | None:
+    """The check result in one output's data (None if there is none), its fields as plain text
+    whatever a notebook displayed under the check's MIME type, with the hint the learner saw."""
+    rec = data.get(CHECK_MIME)
+    if not isinstance(rec, dict) or not isinstance(rec.get("exercise"), str):
+        return None
+    rec = {k: v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)[:1000]
+           for k, v in rec.items() if isinstance(k, str)}
+    hint = _hint(data.get("text/plain", ""))
+    if hint and rec.get("status") == "failed":
+        rec["hint"] = hint
+    return rec
+
+
+def _hint(text) -> str:
+    """The `hint:` line of a check's text output ('' when there is none)."""
+    text = "".join(text) if isinstance(text, list) else str(text)
+    return next((line.strip()[len("hint:"):].strip() for line in text.splitlines()
+                 if line.strip().startswith("hint:")), "")
+
+
+def _error(cell: int, out, timed_out: bool, timeout: float) -> dict:
+    """One error of a cell: `error` (name: value) and `text`, the sentence a report prints."""
+    if timed_out:  # nbclient interrupted the kernel: the cell shows a KeyboardInterrupt
+        return {"cell": cell, "error": "time limit", "text": f"cell {cell} ran past its {timeout:g} s limit"}
+    error = f"{out.get('ename')}: {out.get('evalue')}"[:300]
+    return {"cell": cell, "error": error, "text": f"cell {cell} raised {error}"}
+
 
 def exit_code(report: dict) -> int:
+    """0: every expected exercise passed; 1: some did not; 2: not graded to the end."""
     if report["status"] != "graded":
         return EXIT_UNGRADABLE
     ok = report["exercises"] and all(e["status"] == "passed" for e in report["exercises"])
@@ -138,6 +218,7 @@ def exit_code(report: dict) -> int:
 
 
 def format_report(report: dict) -> str:
+    """The report as text, one line per exercise, then quizzes, errors in words and the total."""
     lines = [f"Grading {report['notebook']}"]
     if report["status"] != "graded":
         lines.append(f"  could not grade to the end: {report.get('reason')}")
@@ -153,7 +234,7 @@ def format_report(report: dict) -> str:
         lines.append(f"  quizzes answered: {len(first)}, right at the first answer: {sum(first.values())}, "
                      f"answers given: {len(report['quizzes'])}")
     for err in report["errors"]:
-        lines.append(f"  cell {err['cell']} raised {err['error']}")
+        lines.append("  " + err.get("text", f"cell {err['cell']} raised {err['error']}"))
     for i in report.get("truncated", []):
         lines.append(f"  cell {i} printed more than {MAX_OUTPUT_BYTES:,} bytes; the rest was dropped")
     passed = sum(e["status"] == "passed" for e in report["exercises"])
