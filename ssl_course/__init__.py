@@ -23,7 +23,7 @@ _LAZY = {
     "Timer": ".core", "bar": ".core", "device": ".core", "progress_bar": ".core", "quick_mode": ".core",
     "scaled": ".core", "seed_everything": ".core", "BarNotMet": ".core",
     "check": ".course.checks", "run_check": ".course.checks", "use_reference_if_unsolved": ".course.checks",
-    "quiz": ".course.quiz",
+    "quiz": ".course.quiz", "drill": ".course.drill_widget",
 }
 __all__ = sorted(_LAZY)
 

@@ -15,17 +15,11 @@ from pathlib import Path
 
 import nbformat
 
+from .checkout import SOURCES_DIR, repo_root
 from .kernel import LANGUAGE_INFO
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-SOURCES_DIR = "chapters"  # the chapter sources, outside notebooks/ so JupyterLab's browser does not show them
 _CHECK_ID = re.compile(r"""check\(\s*["'](\d\d\.\w+)["']""")
-
-
-def repo_root() -> Path:
-    """The course checkout: the package's parent when it holds chapters/, else the cwd."""
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / SOURCES_DIR).is_dir() else Path.cwd()
 
 
 def strip_solutions(code: str, where: str = "") -> str:

@@ -576,10 +576,15 @@ class Result:
             if self.failure.expected is not None:
                 out.append(f"  expected: {self.failure.expected}")
                 out.append(f"  got:      {self.failure.got}")
-        hint = (self.failure.hint if self.failure else "") or self.hint
-        if self.status == FAILED and hint:
-            out.append(f"  hint: {hint}")
+        if self.shown_hint:
+            out.append(f"  hint: {self.shown_hint}")
         return out
+
+    @property
+    def shown_hint(self) -> str:
+        """The hint a failed check shows: its failing case's own, else the exercise's ('' otherwise)."""
+        hint = (self.failure.hint if self.failure else "") or self.hint
+        return hint if self.status == FAILED else ""
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -597,9 +602,13 @@ class Result:
         return {"text/plain": str(self), "text/html": self._repr_html_(), CHECK_MIME: self.to_dict()}
 
     def to_dict(self) -> dict:
+        """The record `ssl-course grade` reads from the cell's output (the hint too, for the
+        gradebook's feedback pages)."""
         d = dict(exercise=self.exercise_id, status=self.status, seconds=round(self.seconds, 3))
         if self.failure:
             d.update(case=self.failure.case, reason=self.failure.reason)
+        if self.shown_hint:
+            d["hint"] = self.shown_hint
         return d
 
 

@@ -1,4 +1,5 @@
-"""The `ssl-course` command: progress, grade, solution, build, new, determinism, site, layout, readme, train."""
+"""The `ssl-course` command: progress, grade, solution, build, new, determinism, site, layout, readme, drill,
+train."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,6 @@ def _progress(args) -> int:
     return 0
 
 
-# ---- grade (issue 16: the gradebook) ----
 def _grade(args) -> int:
     """One notebook (and no --out): its report and exit code, as always. Several paths, a folder
     or a glob: a gradebook of the class (exit 0 once written, 2 for bad input)."""
@@ -67,7 +67,6 @@ def _add_grade(sub) -> None:
     g.add_argument("--redo", action="store_true", help="grade every notebook, even those unchanged since the "
                                                        "last gradebook in --out")
     g.set_defaults(func=_grade)
-# ---- end grade ----
 
 
 def _solution(args) -> int:
@@ -177,7 +176,6 @@ def _train_argv(args) -> list[str]:
     return argv
 
 
-# ---- drill (issue 16: the interview drill) ----
 def _drill(args) -> int:
     from .drill import DrillError, Session, run_terminal
 
@@ -197,14 +195,13 @@ def _add_drill(sub) -> None:
     dr.add_argument("-n", "--questions", type=int, default=10, help="how many questions (default 10)")
     dr.add_argument("--seed", type=int, help="fix the order of new questions (default: random)")
     dr.set_defaults(func=_drill)
-# ---- end drill ----
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ssl-course", description="The self-supervised learning course.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("progress", help="your progress, a table per chapter").set_defaults(func=_progress)
-    _add_grade(sub)  # grade (issue 16)
+    _add_grade(sub)
     s = sub.add_parser("solution", help="print the solution you were asked to write, e.g. 01.info_nce")
     s.add_argument("exercise_id")
     s.set_defaults(func=_solution)
@@ -232,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     lay.set_defaults(func=_layout)
     r = sub.add_parser("readme", help="rewrite README.md's chapters table from the last test run's executions")
     r.set_defaults(func=_readme)
-    _add_drill(sub)  # drill (issue 16)
+    _add_drill(sub)
     from ..distributed.main import add_arguments, int_option
 
     t = sub.add_parser("train", help="train a model from the command line")

@@ -44,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import progress
+from .checkout import SOURCES_DIR, repo_root
 from .loader import chapters_in
 from .quiz import QUIZZES, Quiz, chapter_quizzes
 
@@ -141,14 +142,11 @@ def parse_followups(source: str, chapter: str) -> list[Item]:
     return items
 
 
-def chapter_sources(root: Path | None = None) -> dict[str, Path]:
-    """{'05': chapters/05_simclr.py, ...} of the course checkout (empty when there is none)."""
-    if root is None:
-        # build.repo_root's rule (the package's parent when it holds chapters/, else the cwd),
-        # not imported from build.py: that imports nbformat, 3 s before the first question.
-        here = Path(__file__).resolve().parents[2] / "chapters"
-        root = here if here.is_dir() else Path.cwd() / "chapters"
-    return {p.name[:2]: p for p in sorted(Path(root).glob("[0-9][0-9]_*.py"))}
+def chapter_sources(folder: Path | None = None) -> dict[str, Path]:
+    """{'05': chapters/05_simclr.py, ...} in `folder` (default: the course checkout's chapters/;
+    empty when there is none)."""
+    folder = Path(folder) if folder is not None else repo_root() / SOURCES_DIR
+    return {p.name[:2]: p for p in sorted(folder.glob("[0-9][0-9]_*.py"))}
 
 
 def load_pool(chapters: list[str] | None = None, sources: dict[str, Path] | None = None) -> list[Item]:
@@ -214,19 +212,15 @@ def load_state() -> dict:
 def save_result(item_id: str, result: str, now: datetime) -> dict | None:
     """Schedule one answer and write it at once (locked, atomic). Returns the new record, or
     None with a warning when the progress file cannot be written (a read-only home)."""
-    path = progress.progress_path()
     try:
-        with progress._locked(path):
-            data = progress._read(path)
+        with progress.editing() as data:
             if not isinstance(data.get(KEY), dict):
                 data[KEY] = {}
-            records = data[KEY]
-            old = records.get(item_id)
-            records[item_id] = schedule(old if _valid(old) else None, result, now)
-            progress._write(path, data)
-            return records[item_id]
+            old = data[KEY].get(item_id)
+            record = data[KEY][item_id] = schedule(old if _valid(old) else None, result, now)
+        return record
     except OSError as exc:
-        warnings.warn(f"Could not record the drill in {path}: {exc}", stacklevel=2)
+        warnings.warn(f"Could not record the drill in {progress.progress_path()}: {exc}", stacklevel=2)
         return None
 
 

@@ -1,7 +1,7 @@
 """The interview drill in a notebook cell: the same questions, schedule and record as
 `ssl-course drill` (the engine is `drill.py`), as ipywidgets.
 
-    from ssl_course.course.drill_widget import drill
+    from ssl_course import drill
     drill(chapters="05,12", n=5)
 
 A quiz grades on a click and shows the explanation of the choice (and of the right one); a

@@ -110,14 +110,22 @@ def execute_solution(notebook: Path, timeout: float = 600.0) -> tuple:
 NOT_RUN_BY_CHAPTERS = {"site.py", "syllabus.py", "cli.py", "scaffold.py"}
 
 
-def source_hash(source: Path) -> str:
-    """SHA-256 of a chapter's source file and of the package code it runs against."""
-    h = hashlib.sha256(source.read_bytes())
-    package = Path(__file__).resolve().parents[1]  # all of ssl_course/
+def code_hash(*files: Path, skip: set[str] | frozenset[str] = frozenset()) -> str:
+    """SHA-256 of `files` and of every module of the course package (all of ssl_course/) whose
+    file name is not in `skip`: a result computed by other code is not reused."""
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.read_bytes())
+    package = Path(__file__).resolve().parents[1]
     for path in sorted(package.rglob("*.py")):
-        if path.name not in NOT_RUN_BY_CHAPTERS:
+        if path.name not in skip:
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def source_hash(source: Path) -> str:
+    """SHA-256 of a chapter's source file and of the package code it runs against."""
+    return code_hash(source, skip=NOT_RUN_BY_CHAPTERS)
 
 
 def save_executed(nb, run: Run, source: Path, out_dir: Path, paired: bool = False) -> Path:

@@ -164,8 +164,8 @@ def grade(path: str | Path, timeout: float = 120.0, total_timeout: float = 1800.
 
 
 def _read_outputs(nb, report: dict, timed_out: set[int], timeout: float) -> dict:
-    """Collect from the executed cells' outputs: the check results ({exercise id: record}, with
-    the hint the learner saw), the cells whose output was cut, and the errors, in words."""
+    """Collect from the executed cells' outputs: the check results ({exercise id: record}), the
+    cells whose output was cut, and the errors, in words."""
     results = {}
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
@@ -182,23 +182,12 @@ def _read_outputs(nb, report: dict, timed_out: set[int], timeout: float) -> dict
 
 def _check_record(data: dict) -> dict | None:
     """The check result in one output's data (None if there is none), its fields as plain text
-    whatever a notebook displayed under the check's MIME type, with the hint the learner saw."""
+    whatever a notebook displayed under the check's MIME type."""
     rec = data.get(CHECK_MIME)
     if not isinstance(rec, dict) or not isinstance(rec.get("exercise"), str):
         return None
-    rec = {k: v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)[:1000]
-           for k, v in rec.items() if isinstance(k, str)}
-    hint = _hint(data.get("text/plain", ""))
-    if hint and rec.get("status") == "failed":
-        rec["hint"] = hint
-    return rec
-
-
-def _hint(text) -> str:
-    """The `hint:` line of a check's text output ('' when there is none)."""
-    text = "".join(text) if isinstance(text, list) else str(text)
-    return next((line.strip()[len("hint:"):].strip() for line in text.splitlines()
-                 if line.strip().startswith("hint:")), "")
+    return {k: v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)[:1000]
+            for k, v in rec.items() if isinstance(k, str)}
 
 
 def _error(cell: int, out, timed_out: bool, timeout: float) -> dict:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from .execute import code_hash
 from .grade import exit_code, grade
 
 GRACE_S = 120.0  # beyond the whole-notebook limit, for a kernel's start and shutdown
@@ -102,15 +103,6 @@ def load(path: Path) -> Submission:
     except OSError:
         pass
     return sub
-
-
-def course_code_hash() -> str:
-    """SHA-256 of the course package's code: a report graded by other checks is not reused."""
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------- grading, in parallel
@@ -436,7 +428,7 @@ def gradebook(paths: list[str], out: str | Path = "gradebook", jobs: int | None 
     if not files:
         raise GradebookError(f"no notebook (.ipynb) found in: {' '.join(paths)}")
     out.mkdir(parents=True, exist_ok=True)
-    key = {"timeout": timeout, "total_timeout": total_timeout, "course_code": course_code_hash()}
+    key = {"timeout": timeout, "total_timeout": total_timeout, "course_code": code_hash()}  # other checks: regrade
     cache = {} if redo else read_cache(out, key)
     subs = [load(f) for f in files]
     todo = []

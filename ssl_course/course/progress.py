@@ -77,22 +77,31 @@ def _write(path: Path, data: dict) -> None:
         raise
 
 
+@contextlib.contextmanager
+def editing():
+    """Change the progress file in place: `with editing() as data: data["drill"] = ...`.
+    Read under the file lock, written back atomically when the block ends without an error;
+    raises OSError when the home cannot be written (the caller decides how to warn)."""
+    path = progress_path()
+    with _locked(path):
+        data = _read(path)
+        yield data
+        _write(path, data)
+
+
 def _update(kind: str, key: str, status: str) -> None:
     """Record one outcome: the first and the latest status, the number of attempts, and whether
     it ever passed (an exercise) or was ever answered right (a quiz)."""
-    path = progress_path()
     try:
-        with _locked(path):
-            data = _read(path)
+        with editing() as data:
             rec = data[kind].setdefault(key, {"attempts": 0, "first": status})
             rec["attempts"] += 1
             rec["status"] = status
             rec["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
             if status in ("passed", "correct"):
                 rec["done"] = True
-            _write(path, data)
     except OSError as exc:  # a read-only home must not break the notebook
-        warnings.warn(f"Could not record progress in {path}: {exc}", stacklevel=3)
+        warnings.warn(f"Could not record progress in {progress_path()}: {exc}", stacklevel=3)
 
 
 def record_exercise(exercise_id: str, status: str) -> None:

@@ -13,8 +13,6 @@ import functools
 import sys
 import time
 
-import torch
-
 
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The training options, shared by `ssl-course train simclr` and this module."""
@@ -79,6 +77,8 @@ def _problem(dataset: str):
 
 def run(args: argparse.Namespace) -> int:
     """Train on this process's share (all of it without torchrun); rank 0 evaluates and reports."""
+    import torch  # here, not at the top: `ssl-course` builds this parser for every command
+
     from ..evaluate.probes import features, linear_probe
     from .group import cleanup, init_from_env, is_main, world_size
     from .simclr import train_simclr
