@@ -6,6 +6,7 @@ Debian's headless chromium.
   error output; figures load; every check says NOT ATTEMPTED.
 - A quiz: a wrong click, then the right one; the feedback shows; the quiz cell holds the id alone.
 - An exercise typed into its cell: PASSED; a wrong one: FAILED with the case and a hint.
+- The interview drill as a widget in a new cell: a quiz, a follow-up, the summary, the record.
 - Save, close, reopen: the quizzes are there, no "Error displaying widget".
 - A JupyterLab terminal runs `ssl-course progress`, which shows what was just done.
 
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from ssl_course.course.drill import Session
 from ssl_course.course.env import CACHE_ENV, HOME_ENV
 from ssl_course.course.quiz import chapter_quizzes
 from ssl_course.course.syllabus import chapter
@@ -230,14 +232,7 @@ def test_the_learners_path(lab, browser):
         index = _cell_index(driver, f'quiz("{qid}")')
         wrong = next(k for k in q.choices if k != q.correct)
         for key, verdict in ((wrong, "Not quite"), (q.correct, "Correct")):
-            button = driver.execute_script(
-                f"return [...{PANEL}.content.widgets[arguments[0]].outputArea.node.querySelectorAll('button')]"
-                ".find(b => b.innerText.trim() === arguments[1])", index, key)
-            assert button is not None, f"{qid} shows no button {key!r}"
-            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-            button.click()
-            _wait(driver, f"{PANEL}.content.widgets[arguments[0]].outputArea.node.innerText.includes(arguments[1])",
-                  f"{qid}'s feedback after clicking {key}", index, verdict)
+            _click_in_cell(driver, index, key, verdict, qid)
         _screenshot(driver, f"{name}-quiz")
 
     # An exercise, typed into its cell: right, then wrong. (00_welcome, reopened.)
@@ -254,6 +249,31 @@ def test_the_learners_path(lab, browser):
     _type_into_cell(driver, index, f'{CORRECT}\ncheck("00.hello", normalize_rows)')
     _wait(driver, f"{PANEL}.content.widgets[arguments[0]].outputArea.node.innerText.includes('[PASSED]')",
           "the check to pass again", index)
+
+    # The interview drill as a widget, in a new cell below: a quiz answered right, then a
+    # follow-up revealed and rated "good"; the summary; both answers in the lab's progress file.
+    driver.execute_script(f"{PANEL}.content.activeCellIndex = arguments[0]", index)
+    _command(driver, "notebook:insert-cell-below")
+    drill_cell, items = index + 1, Session.start("00", n=2, seed=1, record=False).items
+    assert [i.kind for i in items] == ["quiz", "follow-up"], "pick another seed: the drill should show both kinds"
+    _type_into_cell(driver, drill_cell, 'from ssl_course import drill\ndrill(chapters="00", n=2, seed=1)')
+    for k, item in enumerate(items, 1):
+        _wait(driver, f"{PANEL}.content.widgets[arguments[0]].outputArea.node.innerText.includes(arguments[1])",
+              f"the drill's question {k}", drill_cell, f"[{k}/2] chapter 00")
+        if item.kind == "quiz":
+            _click_in_cell(driver, drill_cell, item.quiz.correct, "Correct.", "the drill's quiz")
+        else:
+            _click_in_cell(driver, drill_cell, "Show the answer", "Model answer", "the drill's follow-up")
+            assert item.answer.split()[0] in _cell_text(driver, drill_cell), "the model answer is not shown"
+            _click_in_cell(driver, drill_cell, "good", "Rated good", "the drill's follow-up")
+        assert "Box 2 of 5: due again in 1 day." in _cell_text(driver, drill_cell)
+        _screenshot(driver, f"drill-{k}")
+        _click_in_cell(driver, drill_cell, "Next question" if k < len(items) else "Show the summary",
+                       "Asked 2, right 2" if k == len(items) else f"[{k + 1}/2]", "the drill")
+    _screenshot(driver, "drill-summary")
+    record = json.loads((lab["course_home"] / "progress.json").read_text()).get("drill", {})
+    assert {i.id: record.get(i.id, {}).get("box") for i in items} == {i.id: 2 for i in items}, \
+        f"the drill's answers are not in the progress file: {record}"
 
     # Save, close, reopen: the widgets come back from the saved state.
     _command(driver, "docmanager:save")
@@ -291,6 +311,19 @@ def test_the_learners_path(lab, browser):
     # The same check fails on a terminal without the course on its PATH.
     with pytest.raises(AssertionError, match="did not show"):
         check_progress_output(without.read_text())
+
+
+def _click_in_cell(driver, index: int, label: str, then: str, what: str) -> None:
+    """Click the button labelled `label` in the output of cell `index`, then wait for the
+    output to show the text `then`."""
+    button = driver.execute_script(
+        f"return [...{PANEL}.content.widgets[arguments[0]].outputArea.node.querySelectorAll('button')]"
+        ".find(b => b.innerText.trim() === arguments[1])", index, label)
+    assert button is not None, f"{what} shows no button {label!r}"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    _wait(driver, f"{PANEL}.content.widgets[arguments[0]].outputArea.node.innerText.includes(arguments[1])",
+          f"{what}: {then!r} after clicking {label!r}", index, then)
 
 
 def _type_into_cell(driver, index: int, code: str) -> None:
