@@ -41,17 +41,9 @@ def _grade(args) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
-    return value
-
-
 def _add_grade(sub) -> None:
+    from ..distributed.main import int_option
+
     g = sub.add_parser("grade", help="run notebooks headless, offline, and report each exercise. One notebook: "
                                      "exit 0: all passed, 1: some not passed, 2: could not grade to the end. "
                                      "Several, a folder or a glob: a gradebook of the class in --out")
@@ -60,7 +52,7 @@ def _add_grade(sub) -> None:
     g.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per cell (default 120)")
     g.add_argument("--total-timeout", type=float, default=1800.0,
                    help="seconds allowed for the whole notebook (default 1800)")
-    g.add_argument("--jobs", type=_positive_int, default=None,
+    g.add_argument("--jobs", type=int_option("--jobs"), default=None,
                    help="notebooks graded at once, each in its own process (default: the number of cores)")
     g.add_argument("--out", default=None, help="the gradebook's folder (default: gradebook/ in the current folder); "
                                                "with one notebook, writes a gradebook too")

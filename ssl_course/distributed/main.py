@@ -34,9 +34,9 @@ def int_option(name: str, minimum: int = 1):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an int, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"{name} must be at least {minimum}, got {value}")
         return value
     return parse
 
