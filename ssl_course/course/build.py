@@ -92,14 +92,20 @@ def render(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` (UTF-8, line endings as given) to a temporary file beside `path`, then
+    rename it over `path`: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    tmp.replace(path)
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     """Write atomically and only a changed file: two test workers may build while a third reads."""
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text)
 
 
 def build(root: Path | None = None, check_only: bool = False, learner: bool = True) -> list[str]:

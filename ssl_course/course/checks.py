@@ -28,6 +28,7 @@ from .loader import ChapterUnavailable, chapter_of, chapters_in, import_chapter
 CHECK_MIME = "application/vnd.ssl-course.check+json"  # a result inside a cell's output, for the grader
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+NOT_ATTEMPTED_ADVICE = "Replace the `raise NotImplementedError` with your code, then run this cell again."
 
 
 class NotAttempted(Exception):
@@ -569,7 +570,7 @@ class Result:
         mark = {PASSED: "PASSED", FAILED: "FAILED", NOT_ATTEMPTED: "NOT ATTEMPTED"}[self.status]
         out = [f"[{mark}] {self.exercise_id}: {self.title}"]
         if self.status == NOT_ATTEMPTED:
-            out.append("  Replace the `raise NotImplementedError` with your code, then run this cell again.")
+            out.append(f"  {NOT_ATTEMPTED_ADVICE}")
         if self.failure:
             out.append(f"  case: {self.failure.case}")
             out.append(f"  problem: {self.failure.reason}")

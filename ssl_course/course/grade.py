@@ -40,12 +40,12 @@ def _expected_exercises(nb, path: Path) -> list[str]:
     meta = nb.metadata.get("ssl_course", {})
     if meta.get("exercises"):
         return list(meta["exercises"])
-    m = re.match(r"(\d\d)_", path.name)
-    if m:
+    chapter = _chapter(nb, path)
+    if chapter:
         with contextlib.suppress(KeyError):
-            chapter = list(syllabus.chapter(m.group(1)).exercises)
-            if chapter:
-                return chapter
+            listed = list(syllabus.chapter(chapter).exercises)
+            if listed:
+                return listed
     return exercise_ids("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
 
 
@@ -206,6 +206,14 @@ def exit_code(report: dict) -> int:
     return EXIT_OK if ok else EXIT_NOT_PASSED
 
 
+def first_answers(report: dict) -> dict[str, bool]:
+    """{quiz id: whether its FIRST answer was right}: a wrong click then the right one stays wrong."""
+    first: dict[str, bool] = {}
+    for q in report.get("quizzes", []):  # in the order answered
+        first.setdefault(q.get("quiz"), bool(q.get("correct")))
+    return first
+
+
 def format_report(report: dict) -> str:
     """The report as text, one line per exercise, then quizzes, errors in words and the total."""
     lines = [f"Grading {report['notebook']}"]
@@ -217,9 +225,7 @@ def format_report(report: dict) -> str:
     if not report["exercises"] and report["status"] == "graded":
         lines.append("  no exercise found for this notebook")
     if report["quizzes"]:
-        first: dict[str, bool] = {}
-        for q in report["quizzes"]:  # in the order answered: the first answer to each quiz counts
-            first.setdefault(q["quiz"], q["correct"])
+        first = first_answers(report)
         lines.append(f"  quizzes answered: {len(first)}, right at the first answer: {sum(first.values())}, "
                      f"answers given: {len(report['quizzes'])}")
     for err in report["errors"]:

@@ -24,6 +24,7 @@ import csv
 import glob
 import hashlib
 import html
+import io
 import json
 import multiprocessing
 import os
@@ -34,14 +35,15 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from .build import write_atomic
+from .checks import NOT_ATTEMPTED_ADVICE
 from .execute import code_hash
-from .grade import exit_code, grade
+from .grade import exit_code, first_answers, grade
 
 GRACE_S = 120.0  # beyond the whole-notebook limit, for a kernel's start and shutdown
 STATUS = {0: "passed", 1: "not passed", 2: "ungradable"}  # a submission's status, by exit code
 QUIZ_WORDS = {True: "right", False: "wrong"}  # a quiz's first answer; no answer: "not answered"
 SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git"}
-NOT_ATTEMPTED_WORDS = "the function still raises NotImplementedError: write its body and run the cell again"
 
 
 class GradebookError(Exception):
@@ -235,9 +237,7 @@ def row(sub: Submission, exercises: list[str], quizzes: list[str]) -> dict:
     """One gradebook row: file, status, a column per exercise and per quiz, totals, problem."""
     rep = sub.report
     results = {e["exercise"]: e["status"] for e in rep.get("exercises", [])}
-    first: dict[str, bool] = {}
-    for q in rep.get("quizzes", []):  # in the order answered: the first answer counts
-        first.setdefault(q.get("quiz"), bool(q.get("correct")))
+    first = first_answers(rep)
     expected_q = rep.get("expected_quizzes", [])
     r = {"file": sub.name, "status": STATUS[exit_code(rep)]}
     r.update({ex: results.get(ex, "") for ex in exercises})
@@ -316,21 +316,13 @@ def format_summary(summ: dict, out: Path) -> str:
 
 
 # ----------------------------------------------------------------------------- writing
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def write_csv(path: Path, rows: list[dict]) -> None:
     """The gradebook as CSV, one row per submission (opens in any spreadsheet)."""
-    fields = list(rows[0]) if rows else ["file", "status"]
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows({k: _inert(v) for k, v in r.items()} for r in rows)
-    tmp.replace(path)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["file", "status"])
+    writer.writeheader()
+    writer.writerows({k: _inert(v) for k, v in r.items()} for r in rows)
+    write_atomic(path, text.getvalue())
 
 
 def _inert(value):
@@ -364,7 +356,7 @@ def feedback_page(sub: Submission, r: dict, quizzes: list[str]) -> str:
     colour = {"passed": "#1a7f37", "failed": "#cf222e", "not attempted": "#9a6700", "missing": "#57606a"}
     rows = []
     for ex in rep.get("exercises", []):
-        detail = f"<div>{e(NOT_ATTEMPTED_WORDS)}</div>" if ex.get("status") == "not attempted" else ""
+        detail = f"<div>{e(NOT_ATTEMPTED_ADVICE)}</div>" if ex.get("status") == "not attempted" else ""
         if ex.get("case"):
             detail += f"<div>case: {e(str(ex['case']))}</div>"
         if ex.get("reason"):
@@ -400,13 +392,13 @@ def write(out: Path, subs: list[Submission], key: dict, summ: dict) -> list[dict
     pages = feedback_names(subs)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     for sub, r in zip(subs, rows):
-        _write_atomic(out / pages[sub.name], feedback_page(sub, r, quizzes))
+        write_atomic(out / pages[sub.name], feedback_page(sub, r, quizzes))
     write_csv(out / "gradebook.csv", rows)
     doc = {"version": 1, "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
            "cache_key": key, "summary": summ,
            "submissions": [{"file": s.name, "sha256": s.sha256, "reused": s.reused, "row": r,
                             "feedback": pages[s.name], "report": s.report} for s, r in zip(subs, rows)]}
-    _write_atomic(out / "gradebook.json", json.dumps(doc, indent=1))
+    write_atomic(out / "gradebook.json", json.dumps(doc, indent=1))
     return rows
 
 
